@@ -1,0 +1,8 @@
+import { http } from '@google-cloud/functions-framework';
+import { firestore } from '../lib/firestore.ts';
+import { httpApi } from '../lib/http/api.ts';
+import { verifyToken } from '../lib/http/verifier.ts';
+import { logger } from '../lib/logger.ts';
+import { createCatalogRoutes } from './handler.ts';
+
+http('catalog-api', httpApi({ routes: createCatalogRoutes({ firestore: firestore() }), verify: verifyToken, log: logger }));

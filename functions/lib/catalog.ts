@@ -1,0 +1,52 @@
+import { FieldPath, type Firestore } from '@google-cloud/firestore';
+import { z } from 'zod';
+import { Money } from '../../schemas/index.ts';
+import { collections } from './firestore.ts';
+
+/** A product document as stored in Firestore (`products/{id}`). */
+export const ProductDoc = z.object({
+  name: z.string(),
+  description: z.string(),
+  category: z.string(),
+  brand: z.string(),
+  price: Money,
+  imageUrls: z.array(z.string()).default([]),
+  createdAt: z.string(),
+});
+export type ProductDoc = z.infer<typeof ProductDoc>;
+
+/** Stock of one product (`stock/{productId}`): units that can still be reserved. */
+export const StockDoc = z.object({ available: z.number().int().nonnegative() });
+export type StockDoc = z.infer<typeof StockDoc>;
+
+export type Product = ProductDoc & { id: string };
+
+/** Reads products by id in one round trip; missing ids are absent from the map. */
+export async function getProducts(fs: Firestore, ids: readonly string[]): Promise<Map<string, Product>> {
+  if (ids.length === 0) return new Map();
+  const snaps = await fs.getAll(...ids.map((id) => fs.collection(collections.products).doc(id)));
+  const found = new Map<string, Product>();
+  for (const snap of snaps) {
+    if (snap.exists) found.set(snap.id, { id: snap.id, ...ProductDoc.parse(snap.data()) });
+  }
+  return found;
+}
+
+/** Reads the available units of products in one round trip; a product without a stock document has none. */
+export async function getAvailable(fs: Firestore, ids: readonly string[]): Promise<Map<string, number>> {
+  if (ids.length === 0) return new Map();
+  const snaps = await fs.getAll(...ids.map((id) => fs.collection(collections.stock).doc(id)));
+  return new Map(snaps.map((s) => [s.id, s.exists ? StockDoc.parse(s.data()).available : 0]));
+}
+
+/** One page of products ordered by name, optionally in one category, after a (name, id) position. */
+export async function listProducts(
+  fs: Firestore,
+  options: { category?: string; limit: number; after?: { name: string; id: string } },
+): Promise<Product[]> {
+  let query = fs.collection(collections.products).orderBy('name').orderBy(FieldPath.documentId());
+  if (options.category) query = query.where('category', '==', options.category);
+  if (options.after) query = query.startAfter(options.after.name, options.after.id);
+  const snap = await query.limit(options.limit).get();
+  return snap.docs.map((d) => ({ id: d.id, ...ProductDoc.parse(d.data()) }));
+}

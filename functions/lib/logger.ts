@@ -1,0 +1,35 @@
+import { pino, type Logger } from 'pino';
+import { config } from './config.ts';
+
+const severity: Record<string, string> = {
+  trace: 'DEBUG',
+  debug: 'DEBUG',
+  info: 'INFO',
+  warn: 'WARNING',
+  error: 'ERROR',
+  fatal: 'CRITICAL',
+};
+
+/** Creates a logger that writes Cloud Logging structured JSON lines (severity, message, time). */
+export function createLogger(options: { level?: string; name?: string } = {}): Logger {
+  return pino({
+    level: options.level ?? config().LOG_LEVEL,
+    messageKey: 'message',
+    base: options.name ? { function: options.name } : {},
+    timestamp: pino.stdTimeFunctions.isoTime,
+    formatters: {
+      level: (label) => ({ severity: severity[label] ?? 'DEFAULT' }),
+    },
+    errorKey: 'err',
+  });
+}
+
+let root: Logger | undefined;
+
+/** The process-wide logger, created on first use. */
+export function logger(): Logger {
+  root ??= createLogger({ name: process.env.FUNCTION_TARGET ?? process.env.K_SERVICE });
+  return root;
+}
+
+export type { Logger };

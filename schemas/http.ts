@@ -1,0 +1,74 @@
+import { z } from 'zod';
+import { CancellationReason, Contact, MAX_ORDER_LINES, Money, ProductId, Quantity } from './common.ts';
+
+/** Body of `POST /v1/orders`. Prices are never taken from the client. */
+export const PlaceOrderRequest = z.strictObject({
+  items: z
+    .array(z.strictObject({ productId: ProductId, quantity: Quantity }))
+    .min(1)
+    .max(MAX_ORDER_LINES)
+    .refine((items) => new Set(items.map((i) => i.productId)).size === items.length, {
+      message: 'each product may appear once; add up the quantities instead',
+    }),
+  payment: z.strictObject({ token: z.string().min(1).max(255) }),
+  contact: Contact.strict(),
+});
+export type PlaceOrderRequest = z.infer<typeof PlaceOrderRequest>;
+
+/** Order states: PENDING until the saga ends in CONFIRMED or CANCELLED. */
+export const OrderStatus = z.enum(['PENDING', 'CONFIRMED', 'CANCELLED']);
+export type OrderStatus = z.infer<typeof OrderStatus>;
+
+/** Payment states as the order shows them. */
+export const PaymentStatus = z.enum(['CAPTURED', 'DECLINED', 'REFUNDED']);
+export type PaymentStatus = z.infer<typeof PaymentStatus>;
+
+/** An order as the API returns it. */
+export const OrderView = z.object({
+  id: z.uuid(),
+  status: OrderStatus,
+  cancellationReason: CancellationReason.nullable(),
+  lines: z.array(
+    z.object({ productId: ProductId, name: z.string(), quantity: z.number().int(), unitPrice: Money, lineTotal: Money }),
+  ),
+  total: Money,
+  contact: Contact,
+  payment: z
+    .object({
+      status: PaymentStatus,
+      amount: Money,
+      declineCode: z.string().nullable(),
+      refund: z.object({ amount: Money, refundedAt: z.iso.datetime() }).nullable(),
+    })
+    .nullable(),
+  history: z.array(z.object({ status: OrderStatus, reason: CancellationReason.nullable(), at: z.iso.datetime() })),
+  createdAt: z.iso.datetime(),
+  updatedAt: z.iso.datetime(),
+});
+export type OrderView = z.infer<typeof OrderView>;
+
+/** Query of `GET /v1/orders`. */
+export const ListOrdersQuery = z.strictObject({
+  limit: z.coerce.number().int().min(1).max(100).default(20),
+  cursor: z.string().max(512).optional(),
+});
+
+/** Query of `GET /v1/products`. */
+export const ListProductsQuery = z.strictObject({
+  category: z.string().regex(/^[a-z0-9-]{1,64}$/).optional(),
+  limit: z.coerce.number().int().min(1).max(100).default(20),
+  cursor: z.string().max(512).optional(),
+});
+
+/** A catalog product as the API returns it. */
+export const ProductView = z.object({
+  id: ProductId,
+  name: z.string(),
+  description: z.string(),
+  category: z.string(),
+  brand: z.string(),
+  price: Money,
+  imageUrls: z.array(z.string()),
+  available: z.number().int(),
+});
+export type ProductView = z.infer<typeof ProductView>;

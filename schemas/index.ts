@@ -1,0 +1,6 @@
+export * from './common.ts';
+export * from './events.ts';
+export * from './envelope.ts';
+export * from './http.ts';
+export * from './problems.ts';
+export * from './topology.ts';

@@ -1,0 +1,35 @@
+/** Every problem type the API answers with (RFC 9457); `type` URIs are stable and documented in docs/problems.md. */
+export const problemTypes = {
+  'validation-error': { status: 400, title: 'The request is not valid' },
+  'malformed-request': { status: 400, title: 'The request body is not valid JSON' },
+  unauthenticated: { status: 401, title: 'A valid bearer token is required' },
+  forbidden: { status: 403, title: 'You may not do this' },
+  'not-found': { status: 404, title: 'No such resource' },
+  'method-not-allowed': { status: 405, title: 'Method not allowed' },
+  'unsupported-media-type': { status: 415, title: 'Send application/json' },
+  'unknown-product': { status: 422, title: 'An ordered product does not exist' },
+  'mixed-currencies': { status: 422, title: 'All products of an order must share one currency' },
+  'service-unavailable': { status: 503, title: 'A dependency is unavailable; retry later' },
+  internal: { status: 500, title: 'Unexpected error' },
+} as const;
+
+export type ProblemSlug = keyof typeof problemTypes;
+
+/** Base of every problem `type` URI. */
+export const PROBLEM_BASE = 'https://saga-commerce.dev/problems/';
+
+/** An RFC 9457 problem document. */
+export interface Problem {
+  type: string;
+  title: string;
+  status: number;
+  detail?: string;
+  instance?: string;
+  errors?: { path: string; message: string }[];
+}
+
+/** Builds the problem document of a slug. */
+export function problem(slug: ProblemSlug, extra: Omit<Problem, 'type' | 'title' | 'status'> = {}): Problem {
+  const { status, title } = problemTypes[slug];
+  return { type: PROBLEM_BASE + slug, title, status, ...extra };
+}
