@@ -1,0 +1,45 @@
+import type { Envelope } from '../../schemas/index.ts';
+import { formatMoney } from '../lib/money.ts';
+
+/** A rendered customer message for every channel. */
+export interface Rendered {
+  template: 'order_confirmed' | 'order_cancelled';
+  subject: string;
+  text: string;
+  sms: string;
+}
+
+const reasons = {
+  payment_declined: 'your payment was declined',
+  out_of_stock: 'some items are out of stock',
+} as const;
+
+/** Renders what the customer is told about an order's outcome. */
+export function render(event: Envelope<'order.confirmed' | 'order.cancelled'>): Rendered {
+  const ref = event.data.orderId.slice(0, 8).toUpperCase();
+  switch (event.type) {
+    case 'order.confirmed': {
+      const total = formatMoney(event.data.total);
+      const items = event.data.lines.reduce((n, l) => n + l.quantity, 0);
+      return {
+        template: 'order_confirmed',
+        subject: `Order ${ref} confirmed`,
+        text: `Thank you! Your order ${event.data.orderId} (${items} item${items === 1 ? '' : 's'}, ${total}) is confirmed and being prepared.`,
+        sms: `Saga Commerce: order ${ref} confirmed, ${total}.`,
+      };
+    }
+    case 'order.cancelled': {
+      const refund = event.data.refunded ? ` We refunded ${formatMoney(event.data.refunded)}.` : ' You were not charged.';
+      return {
+        template: 'order_cancelled',
+        subject: `Order ${ref} cancelled`,
+        text: `We are sorry: your order ${event.data.orderId} was cancelled because ${reasons[event.data.reason]}.${refund}`,
+        sms: `Saga Commerce: order ${ref} cancelled (${reasons[event.data.reason]}).${refund}`,
+      };
+    }
+    default: {
+      const unreachable: never = event;
+      throw new Error(`no template for ${JSON.stringify(unreachable)}`);
+    }
+  }
+}

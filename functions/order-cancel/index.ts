@@ -1,0 +1,6 @@
+import { cloudEvent } from '@google-cloud/functions-framework';
+import { db } from '../lib/db/knex.ts';
+import { pubsubStep } from '../lib/step.ts';
+import { createOrderCancel } from './handler.ts';
+
+cloudEvent('order-cancel', pubsubStep('order-cancel', () => createOrderCancel({ db: db() })));
