@@ -1,0 +1,84 @@
+import { resolve } from 'node:path';
+import { functionNames, functions } from '../schemas/index.ts';
+import { devPorts } from './stack/dev-ports.ts';
+import { startStack } from './stack/stack.ts';
+import { signIdToken, loadOrCreateIssuerKey } from './stack/dev-issuer.ts';
+
+const root = resolve(import.meta.dirname, '..');
+const dataDir = resolve(root, '.data');
+const ports = devPorts();
+const started = performance.now();
+const color = process.stdout.isTTY ? (code: number, s: string) => `\x1b[${code}m${s}\x1b[0m` : (_: number, s: string) => s;
+
+function formatLine(fn: string, line: string): string {
+  try {
+    const entry = JSON.parse(line) as { severity?: string; message?: string; orderId?: string };
+    const severity = entry.severity ?? 'INFO';
+    const tint = severity === 'ERROR' || severity === 'CRITICAL' ? 31 : severity === 'WARNING' ? 33 : 2;
+    return `${color(36, fn.padEnd(18))} ${color(tint, severity.padEnd(7))} ${entry.message ?? ''}${entry.orderId ? color(2, ` order=${entry.orderId}`) : ''}`;
+  } catch {
+    return `${color(36, fn.padEnd(18))} ${line}`;
+  }
+}
+
+const adminUrl = process.env.DATABASE_URL;
+let ready = false;
+const stack = await startStack({
+  ports,
+  project: process.env.GOOGLE_CLOUD_PROJECT ?? 'saga-commerce-local',
+  dataDir,
+  logDir: resolve(dataDir, 'logs'),
+  ...(adminUrl ? { postgresAdminUrl: adminUrl } : {}),
+  databaseName: adminUrl ? new URL(adminUrl).pathname.slice(1) || 'saga' : 'saga',
+  seedProducts: 60,
+  logLevel: process.env.LOG_LEVEL ?? 'info',
+  onProgress: (step, done) =>
+    console.log(done ? `  ${color(32, '✓')} ${step} ${color(2, `(${(done.ms / 1000).toFixed(1)} s)`)}` : `  … ${step}`),
+  onFunctionLine: (fn, line) => ready && console.log(formatLine(fn, line)),
+}).catch((err: Error) => {
+  console.error(`\n${color(31, '✗ could not start the stack:')} ${err.message}`);
+  process.exit(1);
+});
+
+const key = await loadOrCreateIssuerKey(stack.issuerKeyFile);
+const token = await signIdToken(key, { sub: 'alice', issuer: stack.issuer, audience: stack.audience, expiresIn: '12h' });
+const api = stack.urls.api;
+const rows: [string, string][] = [
+  ['API (orders, products)', api],
+  ['Mail (maildev web UI)', stack.urls.mailWeb],
+  ['Payment simulator', stack.urls.payment],
+  ['SMS sink', `${stack.urls.sms}/v1/messages`],
+  ['Pub/Sub emulator', `127.0.0.1:${ports.pubsub}`],
+  ['Firestore emulator', `127.0.0.1:${ports.firestore}`],
+  ['PostgreSQL', stack.databaseUrl.replace(/:[^:@/]+@/, ':***@')],
+  ...functionNames.map((fn): [string, string] => [`fn ${fn} (${functions[fn].trigger})`, `http://127.0.0.1:${ports.functions[fn]}`]),
+  ['Logs', resolve(dataDir, 'logs')],
+];
+console.log(`\nSaga Commerce is up in ${((performance.now() - started) / 1000).toFixed(1)} s\n`);
+for (const [what, where] of rows) console.log(`  ${what.padEnd(34)} ${where}`);
+console.log(`
+Try it (a token for "alice" is filled in; make others with \`npm run token -- --sub bob\`):
+
+  curl -s '${api}/v1/products?limit=3'
+
+  curl -si -X POST ${api}/v1/orders -H 'Content-Type: application/json' \\
+    -H 'Authorization: Bearer ${token}' \\
+    -d '{"items":[{"productId":"p-00001","quantity":1}],"payment":{"token":"tok_visa"},"contact":{"email":"alice@example.com"}}'
+
+  curl -s ${api}/v1/orders -H 'Authorization: Bearer ${token}'
+
+Emails appear at ${stack.urls.mailWeb}. Press Ctrl-C to stop everything.
+`);
+ready = true;
+
+let stopping = false;
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.on(signal, async () => {
+    if (stopping) return;
+    stopping = true;
+    console.log('\nstopping…');
+    await stack.stop();
+    console.log('stopped.');
+    process.exit(0);
+  });
+}

@@ -1,0 +1,69 @@
+import http from 'node:http';
+import { functions, functionNames, problem, type FunctionName } from '../../schemas/index.ts';
+
+/** Which function serves a path: the HTTP functions' route prefixes from the topology table. */
+export function routeTable(ports: ReadonlyMap<FunctionName, number>): { prefix: string; port: number; fn: FunctionName }[] {
+  return functionNames.flatMap((fn) => {
+    const spec = functions[fn];
+    if (spec.trigger !== 'http') return [];
+    return spec.routes.map((prefix) => ({ prefix, port: ports.get(fn)!, fn }));
+  });
+}
+
+const sendJson = (res: http.ServerResponse, status: number, body: unknown, type = 'application/json') => {
+  res.writeHead(status, { 'Content-Type': type }).end(JSON.stringify(body));
+};
+
+/**
+ * The local API base URL: routes `/v1/...` to the HTTP functions and serves the development issuer's keys. A
+ * framework-level error page (the functions framework answers malformed JSON with HTML before the function runs)
+ * becomes problem+json, as the production API edge will do.
+ */
+export async function startGateway(options: {
+  port: number;
+  functionPorts: ReadonlyMap<FunctionName, number>;
+  jwks: unknown;
+}): Promise<{ url: string; close(): Promise<void> }> {
+  const routes = routeTable(options.functionPorts);
+  const server = http.createServer((req, res) => {
+    const path = (req.url ?? '/').split('?')[0]!;
+    if (req.method === 'GET' && path === '/dev-issuer/jwks.json') return sendJson(res, 200, options.jwks);
+    if (req.method === 'GET' && path === '/healthz') return sendJson(res, 200, { ok: true });
+    const route = routes.find((r) => path === r.prefix || path.startsWith(`${r.prefix}/`));
+    if (!route) return sendJson(res, 404, problem('not-found', { detail: `no API at ${path}`, instance: path }), 'application/problem+json');
+    const upstream = http.request(
+      { host: '127.0.0.1', port: route.port, method: req.method, path: req.url, headers: { ...req.headers, 'x-forwarded-host': req.headers.host ?? '' } },
+      (up) => {
+        const type = up.headers['content-type'] ?? '';
+        if ((up.statusCode ?? 500) >= 400 && type.startsWith('text/html')) {
+          up.resume();
+          const status = up.statusCode === 400 ? 400 : 502;
+          return sendJson(
+            res,
+            status,
+            status === 400
+              ? problem('malformed-request', { detail: 'the body could not be parsed; send valid JSON', instance: path })
+              : problem('service-unavailable', { detail: `${route.fn} failed`, instance: path }),
+            'application/problem+json',
+          );
+        }
+        res.writeHead(up.statusCode ?? 502, up.headers);
+        up.pipe(res);
+      },
+    );
+    upstream.on('error', () => {
+      if (!res.headersSent) {
+        sendJson(res, 503, problem('service-unavailable', { detail: `${route.fn} is not answering`, instance: path }), 'application/problem+json');
+      }
+    });
+    req.pipe(upstream);
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port, '127.0.0.1', resolve);
+  });
+  return {
+    url: `http://127.0.0.1:${options.port}`,
+    close: () => new Promise((resolve) => { server.closeAllConnections(); server.close(() => resolve()); }),
+  };
+}

@@ -1,0 +1,103 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createWriteStream } from 'node:fs';
+import net from 'node:net';
+import { createInterface } from 'node:readline';
+
+/** A child process started in its own process group, so stopping it also stops what it started (gcloud → java). */
+export interface Service {
+  name: string;
+  child: ChildProcess;
+  stop(): Promise<void>;
+}
+
+/** Starts a command in its own process group, writing its output to `logFile` and handing each line to `onLine`. */
+export function startService(options: {
+  name: string;
+  command: string;
+  args: string[];
+  env?: NodeJS.ProcessEnv;
+  cwd?: string;
+  logFile: string;
+  onLine?: (line: string) => void;
+}): Service {
+  const log = createWriteStream(options.logFile, { flags: 'a' });
+  const child = spawn(options.command, options.args, {
+    cwd: options.cwd,
+    env: options.env ?? process.env,
+    detached: true,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  for (const stream of [child.stdout, child.stderr]) {
+    stream!.pipe(log, { end: false });
+    if (options.onLine) createInterface({ input: stream! }).on('line', options.onLine);
+  }
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  let stopping: Promise<void> | undefined;
+  return {
+    name: options.name,
+    child,
+    stop() {
+      stopping ??= (async () => {
+        if (child.exitCode === null && child.signalCode === null) {
+          signalGroup(child, 'SIGTERM');
+          const killed = setTimeout(() => signalGroup(child, 'SIGKILL'), 5000);
+          await exited;
+          clearTimeout(killed);
+        }
+        // The group may outlive its leader (gcloud exits before its java child).
+        signalGroup(child, 'SIGKILL');
+        log.end();
+      })();
+      return stopping;
+    },
+  };
+}
+
+function signalGroup(child: ChildProcess, signal: NodeJS.Signals): void {
+  try {
+    process.kill(-child.pid!, signal);
+  } catch {
+    // already gone
+  }
+}
+
+/** Polls `check` until it resolves true, failing with `hint` after `timeoutMs` or when `service` exits. */
+export async function waitFor(
+  what: string,
+  check: () => Promise<boolean>,
+  options: { timeoutMs: number; hint: string; service?: Service },
+): Promise<void> {
+  const deadline = Date.now() + options.timeoutMs;
+  while (Date.now() < deadline) {
+    if (options.service && options.service.child.exitCode !== null) {
+      throw new Error(`${what} exited with code ${options.service.child.exitCode}. ${options.hint}`);
+    }
+    if (await check().catch(() => false)) return;
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new Error(`${what} was not ready after ${options.timeoutMs / 1000} s. ${options.hint}`);
+}
+
+/** Resolves true when `url` answers with a 2xx status. */
+export const httpOk = async (url: string) => (await fetch(url, { signal: AbortSignal.timeout(2000) })).ok;
+
+/** True when nothing listens on 127.0.0.1:port. */
+export function portIsFree(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const server = net.createServer();
+    server.once('error', () => resolve(false));
+    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
+  });
+}
+
+/** A port the operating system says is free now. */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as net.AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
+}
