@@ -1,6 +1,7 @@
 import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { mkdirSync } from 'node:fs';
 import { httpOk, startService, waitFor, type Service } from './process.ts';
 
 const run = promisify(execFile);
@@ -28,12 +29,14 @@ export async function checkEmulatorPrerequisites(): Promise<void> {
 }
 
 /** Starts the Pub/Sub emulator on 127.0.0.1:port and waits until it answers. */
-export async function startPubsubEmulator(options: { port: number; project: string; dataDir: string; logDir: string }): Promise<Service> {
+export async function startPubsubEmulator(options: { port: number; project: string; dataDir: string; logDir: string; pidDir: string }): Promise<Service> {
+  mkdirSync(options.dataDir, { recursive: true });
   const service = startService({
     name: 'pubsub-emulator',
     command: 'gcloud',
     args: ['beta', 'emulators', 'pubsub', 'start', `--host-port=127.0.0.1:${options.port}`, `--project=${options.project}`, `--data-dir=${options.dataDir}`, '--quiet'],
     logFile: join(options.logDir, 'pubsub-emulator.log'),
+    pidDir: options.pidDir,
   });
   await waitFor('The Pub/Sub emulator', () => httpOk(`http://127.0.0.1:${options.port}/`), {
     timeoutMs: 90_000,
@@ -44,15 +47,15 @@ export async function startPubsubEmulator(options: { port: number; project: stri
 }
 
 /** Starts the Firestore emulator on 127.0.0.1:port and waits until it answers. */
-export async function startFirestoreEmulator(options: { port: number; project: string; logDir: string; rules?: string }): Promise<Service> {
+export async function startFirestoreEmulator(options: { port: number; project: string; logDir: string; pidDir: string }): Promise<Service> {
   const service = startService({
     name: 'firestore-emulator',
     command: 'gcloud',
     args: [
       'emulators', 'firestore', 'start', `--host-port=127.0.0.1:${options.port}`, `--project=${options.project}`, '--quiet',
-      ...(options.rules ? [`--rules=${options.rules}`] : []),
     ],
     logFile: join(options.logDir, 'firestore-emulator.log'),
+    pidDir: options.pidDir,
   });
   await waitFor('The Firestore emulator', () => httpOk(`http://127.0.0.1:${options.port}/`), {
     timeoutMs: 90_000,

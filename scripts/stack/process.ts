@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createWriteStream } from 'node:fs';
+import { createWriteStream, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import net from 'node:net';
 import { createInterface } from 'node:readline';
 
@@ -18,6 +19,8 @@ export function startService(options: {
   env?: NodeJS.ProcessEnv;
   cwd?: string;
   logFile: string;
+  /** Records the process group here, so a later start can stop what a killed run left behind. */
+  pidDir?: string;
   onLine?: (line: string) => void;
 }): Service {
   const log = createWriteStream(options.logFile, { flags: 'a' });
@@ -30,6 +33,11 @@ export function startService(options: {
   for (const stream of [child.stdout, child.stderr]) {
     stream!.pipe(log, { end: false });
     if (options.onLine) createInterface({ input: stream! }).on('line', options.onLine);
+  }
+  const pidFile = options.pidDir && join(options.pidDir, `${options.name}.pid`);
+  if (pidFile && child.pid) {
+    mkdirSync(options.pidDir!, { recursive: true });
+    writeFileSync(pidFile, JSON.stringify({ pid: child.pid, command: options.command }));
   }
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   let stopping: Promise<void> | undefined;
@@ -46,11 +54,34 @@ export function startService(options: {
         }
         // The group may outlive its leader (gcloud exits before its java child).
         signalGroup(child, 'SIGKILL');
+        if (pidFile) rmSync(pidFile, { force: true });
         log.end();
       })();
       return stopping;
     },
   };
+}
+
+/** Stops process groups that an earlier run recorded in `pidDir` and never stopped (it was killed). */
+export function reapLeftovers(pidDir: string): string[] {
+  if (!existsSync(pidDir)) return [];
+  const reaped = [];
+  for (const file of readdirSync(pidDir).filter((f) => f.endsWith('.pid'))) {
+    const path = join(pidDir, file);
+    const { pid, command } = JSON.parse(readFileSync(path, 'utf8')) as { pid: number; command: string };
+    const cmdline = existsSync(`/proc/${pid}/cmdline`) ? readFileSync(`/proc/${pid}/cmdline`, 'utf8') : '';
+    // A group can outlive its leader (gcloud → java), so a missing leader still means: stop the group.
+    if (cmdline === '' || cmdline.includes(command.split('/').pop()!)) {
+      try {
+        process.kill(-pid, 'SIGKILL');
+        reaped.push(file.replace(/\.pid$/, ''));
+      } catch {
+        // already gone
+      }
+    }
+    rmSync(path, { force: true });
+  }
+  return reaped;
 }
 
 function signalGroup(child: ChildProcess, signal: NodeJS.Signals): void {
@@ -61,8 +92,21 @@ function signalGroup(child: ChildProcess, signal: NodeJS.Signals): void {
   }
 }
 
-/** Polls `check` until it resolves true, failing with `hint` after `timeoutMs` or when `service` exits. */
+/** Polls `check` until it resolves true, failing with `hint` after `timeoutMs` or when `service` exits (then stopping it). */
 export async function waitFor(
+  what: string,
+  check: () => Promise<boolean>,
+  options: { timeoutMs: number; hint: string; service?: Service },
+): Promise<void> {
+  try {
+    await poll(what, check, options);
+  } catch (err) {
+    await options.service?.stop();
+    throw err;
+  }
+}
+
+async function poll(
   what: string,
   check: () => Promise<boolean>,
   options: { timeoutMs: number; hint: string; service?: Service },

@@ -1,6 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { PubSub } from '@google-cloud/pubsub';
 import { functions, functionNames, type FunctionName } from '../../schemas/index.ts';
 import { createDb } from '../../functions/lib/db/knex.ts';
@@ -13,7 +13,7 @@ import { jwks, loadOrCreateIssuerKey } from './dev-issuer.ts';
 import { checkEmulatorPrerequisites, startFirestoreEmulator, startPubsubEmulator } from './emulators.ts';
 import { startGateway } from './gateway.ts';
 import { ensureDatabase, reachable, startEmbeddedPostgres, type Postgres } from './postgres.ts';
-import { httpOk, portIsFree, startService, waitFor, type Service } from './process.ts';
+import { httpOk, portIsFree, reapLeftovers, startService, waitFor, type Service } from './process.ts';
 import { createTopology } from './pubsub-topology.ts';
 
 const root = resolve(import.meta.dirname, '../..');
@@ -75,6 +75,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
   mkdirSync(options.logDir, { recursive: true });
   mkdirSync(options.dataDir, { recursive: true });
   const stoppers: (() => Promise<unknown>)[] = [];
+  const pidDir = join(options.dataDir, 'run');
   const stop = async () => {
     for (const s of stoppers.reverse()) await s().catch(() => undefined);
     stoppers.length = 0;
@@ -82,6 +83,11 @@ export async function startStack(options: StackOptions): Promise<Stack> {
   try {
     await step(options, 'checking prerequisites (Java, gcloud emulators, free ports)', async () => {
       await checkEmulatorPrerequisites();
+      const reaped = reapLeftovers(pidDir);
+      if (reaped.length > 0) {
+        options.onProgress(`stopped leftovers of an earlier run that was killed: ${reaped.join(', ')}`);
+        await new Promise((r) => setTimeout(r, 500));
+      }
       const wanted = { ...ports, ...ports.functions, functions: undefined, postgres: options.postgresAdminUrl ? undefined : ports.postgres };
       const taken = [];
       for (const [name, port] of Object.entries(wanted)) {
@@ -95,26 +101,37 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     const issuer = `http://127.0.0.1:${ports.gateway}/dev-issuer`;
     const audience = project;
 
-    const [pubsubEmu, firestoreEmu, postgres, maildev, payment, sms, key] = await step(
+    const started = <T extends { stop?: () => Promise<void>; close?: () => Promise<void> }>(service: Promise<T>) =>
+      service.then((s) => {
+        stoppers.push(() => (s.stop ?? s.close)!());
+        return s;
+      });
+    // Like Promise.all, but waits for every start to settle, so a failure leaves nothing running unrecorded.
+    const all = async <T extends unknown[]>(work: { [K in keyof T]: Promise<T[K]> }): Promise<T> => {
+      const settled = await Promise.allSettled(work);
+      const failed = settled.find((r) => r.status === 'rejected');
+      if (failed) throw failed.reason;
+      return settled.map((r) => (r as PromiseFulfilledResult<unknown>).value) as T;
+    };
+    const [, , postgres, , payment, sms, key] = await step(
       options,
       'starting Pub/Sub and Firestore emulators, PostgreSQL, maildev and provider stand-ins',
       () =>
-        Promise.all([
-          startPubsubEmulator({ port: ports.pubsub, project, dataDir: join(options.dataDir, 'pubsub'), logDir: options.logDir }),
-          startFirestoreEmulator({ port: ports.firestore, project, logDir: options.logDir }),
-          options.postgresAdminUrl
+        all([
+          started(startPubsubEmulator({ port: ports.pubsub, project, dataDir: join(options.dataDir, 'pubsub'), logDir: options.logDir, pidDir })),
+          started(startFirestoreEmulator({ port: ports.firestore, project, logDir: options.logDir, pidDir })),
+          started(options.postgresAdminUrl
             ? reachable(options.postgresAdminUrl).then((ok): Postgres => {
                 if (!ok) throw new Error(`PostgreSQL does not answer at ${options.postgresAdminUrl}; start it or unset DATABASE_URL.`);
                 return { adminUrl: options.postgresAdminUrl!, stop: async () => undefined };
               })
-            : startEmbeddedPostgres({ dir: join(options.dataDir, 'postgres'), port: ports.postgres }),
-          startMaildev(options),
-          startPaymentSimulator(ports.payment),
-          startSmsSink(ports.sms),
+            : startEmbeddedPostgres({ dir: join(options.dataDir, 'postgres'), port: ports.postgres })),
+          started(startMaildev(options)),
+          started(startPaymentSimulator(ports.payment)),
+          started(startSmsSink(ports.sms)),
           loadOrCreateIssuerKey(issuerKeyFile),
         ]),
     );
-    stoppers.push(pubsubEmu.stop, firestoreEmu.stop, postgres.stop, maildev.stop, payment.close, sms.close);
 
     const databaseUrl = await ensureDatabase(postgres.adminUrl, options.databaseName);
     const env: Record<string, string> = {
@@ -153,10 +170,9 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       }
     });
 
-    const services = await step(options, `starting ${functionNames.length} functions`, () =>
-      Promise.all(functionNames.map((fn) => startFunction(fn, ports.functions[fn], env, options))),
+    await step(options, `starting ${functionNames.length} functions`, () =>
+      all(functionNames.map((fn) => started(startFunction(fn, ports.functions[fn], env, options)))),
     );
-    stoppers.push(...services.map((s) => s.stop));
 
     await step(options, 'creating topics, dead-letter topics and push subscriptions', async () => {
       const pubsub = new PubSub({ projectId: project });
@@ -168,9 +184,8 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     });
 
     const gateway = await step(options, 'starting the API gateway', () =>
-      startGateway({ port: ports.gateway, functionPorts: new Map(Object.entries(ports.functions)) as Map<FunctionName, number>, jwks: jwks(key) }),
+      started(startGateway({ port: ports.gateway, functionPorts: new Map(Object.entries(ports.functions)) as Map<FunctionName, number>, jwks: jwks(key) })),
     );
-    stoppers.push(gateway.close);
 
     return {
       urls: { api: gateway.url, mailWeb: `http://127.0.0.1:${ports.mailWeb}`, payment: payment.url, sms: sms.url },
@@ -194,6 +209,7 @@ async function startMaildev(options: StackOptions): Promise<Service> {
     command: process.execPath,
     args: [require.resolve('maildev/bin/maildev'), '--smtp', String(smtp), '--web', String(mailWeb), '--ip', '127.0.0.1', '--silent'],
     logFile: join(options.logDir, 'maildev.log'),
+    pidDir: join(options.dataDir, 'run'),
   });
   await waitFor('maildev', () => httpOk(`http://127.0.0.1:${mailWeb}/email`), {
     timeoutMs: 30_000,
@@ -210,7 +226,7 @@ async function startFunction(fn: FunctionName, port: number, env: Record<string,
     command: process.execPath,
     args: [
       '--import', 'tsx',
-      require.resolve('@google-cloud/functions-framework/build/src/main.js'),
+      join(dirname(require.resolve('@google-cloud/functions-framework')), 'main.js'),
       `--target=${fn}`,
       `--source=${join(root, 'functions', fn, 'index.ts')}`,
       `--signature-type=${functions[fn].trigger === 'http' ? 'http' : 'cloudevent'}`,
@@ -219,6 +235,7 @@ async function startFunction(fn: FunctionName, port: number, env: Record<string,
     cwd: root,
     env: { ...process.env, ...env, NODE_ENV: 'development', NODE_OPTIONS: '' },
     logFile,
+    pidDir: join(options.dataDir, 'run'),
     onLine: options.onFunctionLine && ((line) => options.onFunctionLine!(fn, line)),
   });
   await waitFor(fn, () => fetch(`http://127.0.0.1:${port}/`, { signal: AbortSignal.timeout(1000) }).then(() => true), {
