@@ -77,8 +77,8 @@ export async function startStack(options: StackOptions): Promise<Stack> {
   const stoppers: (() => Promise<unknown>)[] = [];
   const pidDir = join(options.dataDir, 'run');
   const stop = async () => {
-    for (const s of stoppers.reverse()) await s().catch(() => undefined);
-    stoppers.length = 0;
+    const all = stoppers.splice(0);
+    await Promise.all(all.map((s) => s().catch(() => undefined)));
   };
   try {
     await step(options, 'checking prerequisites (Java, gcloud emulators, free ports)', async () => {
