@@ -1,0 +1,99 @@
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import type { TestProject } from 'vitest/node';
+import { functionNames, type FunctionName } from '../../schemas/index.ts';
+import { dropDatabase, reachable } from '../../scripts/stack/postgres.ts';
+import { freePort } from '../../scripts/stack/process.ts';
+import { startStack, type Stack, type StackPorts } from '../../scripts/stack/stack.ts';
+import type { StackInfo } from './stack-info.ts';
+
+const LOCAL_POSTGRES = 'postgres://postgres@127.0.0.1:5432/postgres';
+
+interface Shared {
+  info: Promise<StackInfo>;
+  stack?: Stack;
+  users: number;
+  cleanup: () => Promise<void>;
+}
+// int and e2e each run this global setup; they share one stack per test run.
+const key = Symbol.for('saga-commerce.test-stack');
+const shared = globalThis as unknown as { [key]?: Shared };
+
+async function ports(): Promise<StackPorts> {
+  const free = async () => freePort();
+  return {
+    gateway: await free(),
+    pubsub: await free(),
+    firestore: await free(),
+    smtp: await free(),
+    mailWeb: await free(),
+    payment: await free(),
+    sms: await free(),
+    postgres: await free(),
+    functions: Object.fromEntries(await Promise.all(functionNames.map(async (fn) => [fn, await free()]))) as Record<FunctionName, number>,
+  };
+}
+
+async function start(state: Shared): Promise<StackInfo> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'saga-test-'));
+  const logDir = resolve(import.meta.dirname, '../../.data/test-logs');
+  rmSync(logDir, { recursive: true, force: true });
+  const adminUrl = process.env.TEST_POSTGRES_URL ?? ((await reachable(LOCAL_POSTGRES)) ? LOCAL_POSTGRES : undefined);
+  const databaseName = `saga_test_${randomBytes(4).toString('hex')}`;
+  const project = 'saga-commerce-test';
+  const stackPorts = await ports();
+  const started = performance.now();
+  const stack = await startStack({
+    ports: stackPorts,
+    project,
+    dataDir,
+    logDir,
+    ...(adminUrl ? { postgresAdminUrl: adminUrl } : {}),
+    databaseName,
+    seedProducts: 60,
+    logLevel: 'debug',
+    onProgress: (step, done) => done && console.log(`[test stack] ${step} (${(done.ms / 1000).toFixed(1)} s)`),
+  });
+  console.log(`[test stack] up in ${((performance.now() - started) / 1000).toFixed(1)} s; logs in ${logDir}`);
+  state.stack = stack;
+  state.cleanup = async () => {
+    await stack.stop();
+    if (adminUrl) await dropDatabase(adminUrl, databaseName).catch(() => undefined);
+    rmSync(dataDir, { recursive: true, force: true });
+  };
+  return {
+    project,
+    api: stack.urls.api,
+    mailWeb: stack.urls.mailWeb,
+    payment: stack.urls.payment,
+    sms: stack.urls.sms,
+    env: stack.env,
+    databaseUrl: stack.databaseUrl,
+    issuerKeyFile: stack.issuerKeyFile,
+    issuer: stack.issuer,
+    audience: stack.audience,
+    logDir,
+    smtpPort: stackPorts.smtp,
+  };
+}
+
+/** Starts the whole local stack on free ports for the int and e2e tiers; the last tier to finish stops it. */
+export default async function setup(project: TestProject) {
+  let state = shared[key];
+  if (!state) {
+    state = { users: 0, cleanup: async () => undefined } as unknown as Shared;
+    state.info = start(state);
+    shared[key] = state;
+  }
+  state.users++;
+  project.provide('stack', await state.info);
+  return async () => {
+    state.users--;
+    if (state.users === 0) {
+      await state.cleanup();
+      delete shared[key];
+    }
+  };
+}

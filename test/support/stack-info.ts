@@ -1,0 +1,21 @@
+/** Where the test stack runs, handed from the global setup to the tests. */
+export interface StackInfo {
+  project: string;
+  api: string;
+  mailWeb: string;
+  payment: string;
+  sms: string;
+  env: Record<string, string>;
+  databaseUrl: string;
+  issuerKeyFile: string;
+  issuer: string;
+  audience: string;
+  logDir: string;
+  smtpPort: number;
+}
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    stack: StackInfo;
+  }
+}
