@@ -2,7 +2,9 @@ import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { inject } from 'vitest';
-import knexFactory, { type Knex } from 'knex';
+import type { Knex } from 'knex';
+import { createDb } from '../../functions/lib/db/knex.ts';
+import { parseConfig } from '../../functions/lib/config.ts';
 import type { Firestore } from '@google-cloud/firestore';
 import { createFirestore, collections } from '../../functions/lib/firestore.ts';
 import type { OrderView } from '../../schemas/index.ts';
@@ -41,7 +43,7 @@ export const firestore = () => (fs ??= createFirestore(stack.project));
 
 let db: Knex | undefined;
 /** A knex handle on the test stack's database. */
-export const database = () => (db ??= knexFactory({ client: 'pg', connection: stack.databaseUrl, pool: { min: 0, max: 2 } }));
+export const database = () => (db ??= createDb(parseConfig({ ...stack.env, DB_POOL_MAX: '4' })));
 
 /** Creates a product of this test with its stock; returns its id. */
 export async function seedProduct(options: { price?: number; currency?: string; available: number; name?: string }): Promise<string> {
