@@ -9,9 +9,15 @@ export default tseslint.config(
     rules: {
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
       '@typescript-eslint/consistent-type-imports': 'error',
+    },
+  },
+  {
+    files: ['functions/*/**/*.ts'],
+    ignores: ['functions/lib/**'],
+    rules: {
       'no-restricted-imports': [
         'error',
-        { patterns: [{ group: ['../*/handler*', '../*/index*'], message: 'Functions never import each other.' }] },
+        { patterns: [{ regex: '^\\.\\./(?!lib/)[^./][^/]*/', message: 'Functions never import each other; share code through functions/lib.' }] },
       ],
     },
   },
