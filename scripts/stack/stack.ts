@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs';
+import { chmodSync, mkdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
 import { PubSub } from '@google-cloud/pubsub';
@@ -74,6 +74,8 @@ export async function startStack(options: StackOptions): Promise<Stack> {
   const { ports, project } = options;
   mkdirSync(options.logDir, { recursive: true });
   mkdirSync(options.dataDir, { recursive: true });
+  // An embedded PostgreSQL started as root runs as the `postgres` user, which must be able to enter this folder.
+  chmodSync(options.dataDir, 0o755);
   const stoppers: (() => Promise<unknown>)[] = [];
   const pidDir = join(options.dataDir, 'run');
   const stop = async () => {
@@ -219,26 +221,49 @@ async function startMaildev(options: StackOptions): Promise<Service> {
   return service;
 }
 
-async function startFunction(fn: FunctionName, port: number, env: Record<string, string>, options: StackOptions): Promise<Service> {
-  const logFile = join(options.logDir, `${fn}.log`);
-  const service = startService({
+function startFunction(fn: FunctionName, port: number, env: Record<string, string>, options: StackOptions): Promise<Service> {
+  return startFunctionProcess({
     name: fn,
+    source: join(root, 'functions', fn, 'index.ts'),
+    signature: functions[fn].trigger === 'http' ? 'http' : 'cloudevent',
+    port,
+    env,
+    logDir: options.logDir,
+    pidDir: join(options.dataDir, 'run'),
+    ...(options.onFunctionLine ? { onLine: (line: string) => options.onFunctionLine!(fn, line) } : {}),
+  });
+}
+
+/** Runs one registered function with the functions-framework CLI (TypeScript through tsx) and waits until it answers. */
+export async function startFunctionProcess(options: {
+  name: string;
+  source: string;
+  signature: 'http' | 'cloudevent';
+  port: number;
+  env: Record<string, string>;
+  logDir: string;
+  pidDir: string;
+  onLine?: (line: string) => void;
+}): Promise<Service> {
+  const logFile = join(options.logDir, `${options.name}.log`);
+  const service = startService({
+    name: options.name,
     command: process.execPath,
     args: [
       '--import', 'tsx',
       join(dirname(require.resolve('@google-cloud/functions-framework')), 'main.js'),
-      `--target=${fn}`,
-      `--source=${join(root, 'functions', fn, 'index.ts')}`,
-      `--signature-type=${functions[fn].trigger === 'http' ? 'http' : 'cloudevent'}`,
-      `--port=${port}`,
+      `--target=${options.name}`,
+      `--source=${options.source}`,
+      `--signature-type=${options.signature}`,
+      `--port=${options.port}`,
     ],
     cwd: root,
-    env: { ...process.env, ...env, FUNCTION_TARGET: fn, NODE_ENV: 'development', NODE_OPTIONS: '' },
+    env: { ...process.env, ...options.env, FUNCTION_TARGET: options.name, NODE_ENV: 'development', NODE_OPTIONS: '' },
     logFile,
-    pidDir: join(options.dataDir, 'run'),
-    onLine: options.onFunctionLine && ((line) => options.onFunctionLine!(fn, line)),
+    pidDir: options.pidDir,
+    ...(options.onLine ? { onLine: options.onLine } : {}),
   });
-  await waitFor(fn, () => fetch(`http://127.0.0.1:${port}/`, { signal: AbortSignal.timeout(1000) }).then(() => true), {
+  await waitFor(options.name, () => fetch(`http://127.0.0.1:${options.port}/`, { signal: AbortSignal.timeout(1000) }).then(() => true), {
     timeoutMs: 60_000,
     hint: `See ${logFile}.`,
     service,

@@ -1,0 +1,237 @@
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { PubSub, type Message } from '@google-cloud/pubsub';
+import { functionNames, type FunctionName } from '../schemas/index.ts';
+import { createFirestore, collections } from '../functions/lib/firestore.ts';
+import { percentile, treeRssMiB } from './bench/stats.ts';
+import { loadOrCreateIssuerKey, signIdToken } from './stack/dev-issuer.ts';
+import { freePort, type Service } from './stack/process.ts';
+import { startFunctionProcess, startStack } from './stack/stack.ts';
+
+const root = resolve(import.meta.dirname, '..');
+const LEVELS = [
+  { concurrency: 1, sagas: 40 },
+  { concurrency: 10, sagas: 200 },
+  { concurrency: 50, sagas: 500 },
+];
+const WARMUP = 20;
+const NOOP_TOPICS = ['bench.hop1', 'bench.hop2', 'bench.hop3', 'bench.hop4', 'bench.done'];
+const PRODUCTS = 60;
+
+interface Result {
+  concurrency: number;
+  sagas: number;
+  p50Ms: number;
+  p99Ms: number;
+  perSecond: number;
+}
+
+/** Runs `count` operations `concurrency` at a time; each resolves to its own latency in ms. */
+async function load(concurrency: number, count: number, once: (i: number) => Promise<number>): Promise<Result> {
+  const latencies: number[] = [];
+  let next = 0;
+  const started = performance.now();
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (next < count) latencies.push(await once(next++));
+    }),
+  );
+  const seconds = (performance.now() - started) / 1000;
+  return {
+    concurrency,
+    sagas: count,
+    p50Ms: Math.round(percentile(latencies, 50)),
+    p99Ms: Math.round(percentile(latencies, 99)),
+    perSecond: Math.round((count / seconds) * 10) / 10,
+  };
+}
+
+/** Resolves when a message with `key` arrives on a pull subscription. */
+function arrivals(pubsub: PubSub, subscription: string, keyOf: (m: Message) => string | undefined) {
+  const waiting = new Map<string, (at: number) => void>();
+  const early = new Map<string, number>();
+  const sub = pubsub.subscription(subscription, { flowControl: { maxMessages: 2000 } });
+  sub.on('message', (m: Message) => {
+    const at = performance.now();
+    m.ack();
+    const key = keyOf(m);
+    if (!key) return;
+    const resolveWait = waiting.get(key);
+    if (resolveWait) {
+      waiting.delete(key);
+      resolveWait(at);
+    } else if (!early.has(key)) early.set(key, at);
+  });
+  return {
+    wait(key: string): Promise<number> {
+      const at = early.get(key);
+      if (at !== undefined) return Promise.resolve(at);
+      return new Promise((resolveWait, reject) => {
+        const timer = setTimeout(() => reject(new Error(`no arrival for ${key} within 60 s; see .data/bench/logs`)), 60_000);
+        waiting.set(key, (t) => {
+          clearTimeout(timer);
+          resolveWait(t);
+        });
+      });
+    },
+    close: () => sub.close(),
+  };
+}
+
+const progress = (text: string) => process.stdout.write(`  ${text}\n`);
+
+const dataDir = mkdtempSync(join(tmpdir(), 'saga-bench-'));
+const logDir = resolve(root, '.data/bench/logs');
+rmSync(logDir, { recursive: true, force: true });
+mkdirSync(logDir, { recursive: true });
+const project = 'saga-commerce-bench';
+const port = () => freePort();
+const ports = {
+  gateway: await port(), pubsub: await port(), firestore: await port(), smtp: await port(), mailWeb: await port(),
+  payment: await port(), sms: await port(), postgres: await port(),
+  functions: Object.fromEntries(await Promise.all(functionNames.map(async (fn) => [fn, await port()]))) as Record<FunctionName, number>,
+};
+console.log('Starting the local stack for the benchmark (embedded PostgreSQL, log level warn)…');
+const stack = await startStack({
+  ports, project, dataDir, logDir, databaseName: 'saga', seedProducts: PRODUCTS, logLevel: 'warn',
+  onProgress: (step, done) => done && progress(`${step} (${(done.ms / 1000).toFixed(1)} s)`),
+});
+const relays: Service[] = [];
+const pubsub = new PubSub({ projectId: project });
+try {
+  // Plenty of stock everywhere, so every benchmark saga takes the happy path.
+  const fs = createFirestore(project);
+  const batch = fs.batch();
+  for (let i = 1; i <= PRODUCTS; i++) batch.set(fs.collection(collections.stock).doc(`p-${String(i).padStart(5, '0')}`), { available: 10_000_000 });
+  await batch.commit();
+  await fs.terminate();
+
+  progress('starting the no-op baseline: 4 functions that only republish, on the same emulator');
+  for (const t of NOOP_TOPICS) await pubsub.createTopic(t);
+  for (let i = 0; i < 4; i++) {
+    const name = `noop-${i + 1}`;
+    const relayPort = await port();
+    relays.push(
+      await startFunctionProcess({
+        name, source: join(root, 'scripts/bench/noop-relay.ts'), signature: 'cloudevent', port: relayPort, logDir,
+        pidDir: join(dataDir, 'run'), env: { ...stack.env, NEXT_TOPIC: NOOP_TOPICS[i + 1]! },
+      }),
+    );
+    await pubsub.topic(NOOP_TOPICS[i]!).createSubscription(`${name}.push`, {
+      pushConfig: { pushEndpoint: `http://127.0.0.1:${relayPort}/projects/${project}/topics/${NOOP_TOPICS[i]}` },
+      ackDeadlineSeconds: 30,
+    });
+  }
+  await pubsub.topic('bench.done').createSubscription('bench.done.pull');
+  await pubsub.topic('notification.sent').createSubscription('bench.notification.sent');
+
+  const noopDone = arrivals(pubsub, 'bench.done.pull', (m) => m.attributes.key);
+  const sagaDone = arrivals(pubsub, 'bench.notification.sent', (m) =>
+    m.attributes.type === 'notification.sent' && (JSON.parse(m.data.toString()) as { data: { channel: string } }).data.channel === 'email'
+      ? m.attributes.correlationId
+      : undefined,
+  );
+  const first = pubsub.topic(NOOP_TOPICS[0]!, { batching: { maxMessages: 1 } });
+  let noopSeq = 0;
+  const noopOnce = async () => {
+    const key = `n${noopSeq++}`;
+    await first.publishMessage({ data: Buffer.from(JSON.stringify({ key, padding: 'x'.repeat(600) })), attributes: { key } });
+    const accepted = performance.now();
+    return (await noopDone.wait(key)) - accepted;
+  };
+  const key = await loadOrCreateIssuerKey(stack.issuerKeyFile);
+  const token = await signIdToken(key, { sub: 'bench', issuer: stack.issuer, audience: stack.audience, expiresIn: '2h' });
+  const sagaOnce = async (i: number) => {
+    const productId = `p-${String((i % PRODUCTS) + 1).padStart(5, '0')}`;
+    const response = await fetch(`${stack.urls.api}/v1/orders`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${token}` },
+      body: JSON.stringify({ items: [{ productId, quantity: 1 }], payment: { token: 'tok_visa' }, contact: { email: `bench${i}@example.com` } }),
+    });
+    if (response.status !== 202) throw new Error(`order rejected: ${response.status} ${await response.text()}`);
+    const accepted = performance.now();
+    const { id } = (await response.json()) as { id: string };
+    return (await sagaDone.wait(id)) - accepted;
+  };
+
+  progress(`warming up (${WARMUP} sagas and ${WARMUP} no-op chains)`);
+  await load(5, WARMUP, noopOnce);
+  await load(5, WARMUP, sagaOnce);
+
+  const rows: { concurrency: number; saga: Result; noop: Result }[] = [];
+  for (const level of LEVELS) {
+    const noop = await load(level.concurrency, level.sagas, noopOnce);
+    progress(`concurrency ${level.concurrency}: no-op chain p50 ${noop.p50Ms} ms, ${noop.perSecond}/s`);
+    const saga = await load(level.concurrency, level.sagas, sagaOnce);
+    progress(`concurrency ${level.concurrency}: saga        p50 ${saga.p50Ms} ms, ${saga.perSecond}/s`);
+    rows.push({ concurrency: level.concurrency, saga, noop });
+  }
+  const memory = treeRssMiB(process.pid, { includeRoot: true });
+  const relayMemory = relays.reduce((sum, r) => sum + treeRssMiB(r.child.pid!, { includeRoot: true }).mib, 0);
+  const stackMiB = memory.mib - relayMemory;
+  await Promise.all([noopDone.close(), sagaDone.close()]);
+
+  const c1 = rows.find((r) => r.concurrency === 1)!;
+  const c50 = rows.find((r) => r.concurrency === 50)!;
+  const summary = {
+    measuredAt: new Date().toISOString(),
+    machine: { node: process.version, cpus: (await import('node:os')).cpus().length },
+    rows,
+    ratios: {
+      p50AtConcurrency1: Math.round((c1.saga.p50Ms / c1.noop.p50Ms) * 100) / 100,
+      throughputAtConcurrency50: Math.round((c50.saga.perSecond / c50.noop.perSecond) * 100) / 100,
+    },
+    targets: { p50AtConcurrency1: '≤ 1.2', throughputAtConcurrency50: '≥ 0.8', stackRssMiB: '< 2048' },
+    stackRssMiB: stackMiB,
+  };
+  const table = [
+    '| concurrency | saga p50 | saga p99 | saga/s | no-op p50 | no-op p99 | no-op/s | p50 ratio | throughput ratio |',
+    '|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
+    ...rows.map(
+      (r) =>
+        `| ${r.concurrency} | ${r.saga.p50Ms} ms | ${r.saga.p99Ms} ms | ${r.saga.perSecond} | ${r.noop.p50Ms} ms | ${r.noop.p99Ms} ms | ${r.noop.perSecond} | ${(r.saga.p50Ms / r.noop.p50Ms).toFixed(2)} | ${(r.saga.perSecond / r.noop.perSecond).toFixed(2)} |`,
+    ),
+  ].join('\n');
+  console.log(`\n${table}\n`);
+  console.log(`p50 at concurrency 1: ${summary.ratios.p50AtConcurrency1}× the no-op chain (target ≤ 1.2)`);
+  console.log(`sagas/s at concurrency 50: ${summary.ratios.throughputAtConcurrency50}× the no-op chain (target ≥ 0.8)`);
+  console.log(`resident memory of the whole stack: ${stackMiB} MiB in ${memory.processes - relays.length} processes (target < 2048)`);
+
+  const doc = `# Performance
+
+Measured by \`npm run bench\` on ${summary.measuredAt.slice(0, 10)} (Node ${summary.machine.node}, ${summary.machine.cpus} cores).
+This file is rewritten by every run; numbers are ratios against a baseline measured in the same run, because these
+machines are noisy.
+
+## Order saga end to end
+
+Latency is from the \`202 Accepted\` of \`POST /v1/orders\` to the moment the \`notification.sent\` event of the
+confirmation email reaches a pull subscriber: four push hops (order.placed → payment.charged → inventory.reserved →
+order.confirmed) and the notification. The **no-op chain** is the baseline: the same number of hops through the same
+Pub/Sub emulator, four functions-framework processes that do nothing but republish, and the same final pull.
+Functions log at \`warn\` during the run.
+
+${table}
+
+- p50 at concurrency 1: **${summary.ratios.p50AtConcurrency1}×** the no-op chain (target ≤ 1.2).
+- Completed sagas/s at concurrency 50: **${summary.ratios.throughputAtConcurrency50}×** the no-op chain (target ≥ 0.8).
+- Resident memory of the whole local stack (emulators, PostgreSQL, maildev, 8 functions, gateway and load
+  generator): **${stackMiB} MiB** (target < 2048).
+
+<details><summary>Raw results (JSON)</summary>
+
+\`\`\`json
+${JSON.stringify(summary, null, 2)}
+\`\`\`
+</details>
+`;
+  writeFileSync(resolve(root, 'docs/performance.md'), doc);
+  writeFileSync(resolve(root, '.data/bench/results.json'), JSON.stringify(summary, null, 2));
+  console.log('\nWrote docs/performance.md and .data/bench/results.json');
+} finally {
+  await pubsub.close();
+  await Promise.all(relays.map((r) => r.stop()));
+  await stack.stop();
+  rmSync(dataDir, { recursive: true, force: true });
+}
