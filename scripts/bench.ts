@@ -8,6 +8,7 @@ import { percentile, treeRssMiB } from './bench/stats.ts';
 import { loadOrCreateIssuerKey, signIdToken } from './stack/dev-issuer.ts';
 import { freePort, type Service } from './stack/process.ts';
 import { startFunctionProcess, startStack } from './stack/stack.ts';
+import { bundle } from './build.ts';
 
 const root = resolve(import.meta.dirname, '..');
 const LEVELS = [
@@ -109,12 +110,13 @@ try {
 
   progress('starting the no-op baseline: 4 functions that only republish, on the same emulator');
   for (const t of NOOP_TOPICS) await pubsub.createTopic(t);
+  const relaySource = await bundle('noop-relay', join(root, 'scripts/bench/noop-relay.ts'));
   for (let i = 0; i < 4; i++) {
     const name = `noop-${i + 1}`;
     const relayPort = await port();
     relays.push(
       await startFunctionProcess({
-        name, source: join(root, 'scripts/bench/noop-relay.ts'), signature: 'cloudevent', port: relayPort, logDir,
+        name, source: relaySource, signature: 'cloudevent', port: relayPort, logDir,
         pidDir: join(dataDir, 'run'), env: { ...stack.env, NEXT_TOPIC: NOOP_TOPICS[i + 1]! },
       }),
     );

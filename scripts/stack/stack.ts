@@ -6,6 +6,7 @@ import { functions, functionNames, type FunctionName } from '../../schemas/index
 import { createDb } from '../../functions/lib/db/knex.ts';
 import { migrateLatest } from '../../functions/lib/db/migrations.ts';
 import { createFirestore } from '../../functions/lib/firestore.ts';
+import { buildFunctions, builtEntry } from '../build.ts';
 import { startPaymentSimulator } from '../providers/payment-simulator.ts';
 import { startSmsSink } from '../providers/sms-sink.ts';
 import { demoCatalog, writeCatalog } from '../seed/catalog.ts';
@@ -172,6 +173,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       }
     });
 
+    await step(options, `building ${functionNames.length} functions`, buildFunctions);
     await step(options, `starting ${functionNames.length} functions`, () =>
       all(functionNames.map((fn) => started(startFunction(fn, ports.functions[fn], env, options)))),
     );
@@ -224,7 +226,7 @@ async function startMaildev(options: StackOptions): Promise<Service> {
 function startFunction(fn: FunctionName, port: number, env: Record<string, string>, options: StackOptions): Promise<Service> {
   return startFunctionProcess({
     name: fn,
-    source: join(root, 'functions', fn, 'index.ts'),
+    source: builtEntry(fn),
     signature: functions[fn].trigger === 'http' ? 'http' : 'cloudevent',
     port,
     env,
@@ -234,7 +236,7 @@ function startFunction(fn: FunctionName, port: number, env: Record<string, strin
   });
 }
 
-/** Runs one registered function with the functions-framework CLI (TypeScript through tsx) and waits until it answers. */
+/** Runs one built function with the functions-framework CLI, as Cloud Functions does, and waits until it answers. */
 export async function startFunctionProcess(options: {
   name: string;
   source: string;
@@ -250,7 +252,7 @@ export async function startFunctionProcess(options: {
     name: options.name,
     command: process.execPath,
     args: [
-      '--import', 'tsx',
+      '--enable-source-maps',
       join(dirname(require.resolve('@google-cloud/functions-framework')), 'main.js'),
       `--target=${options.name}`,
       `--source=${options.source}`,

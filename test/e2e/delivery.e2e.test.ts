@@ -71,9 +71,9 @@ describe('Pub/Sub delivery', () => {
     expect(await emailsTo(email)).toHaveLength(1);
     expect(await smsTo(phone)).toHaveLength(1);
     const db = database();
-    expect(await db('payments').where({ order_id: orderId }).count({ n: '*' })).toEqual([{ n: '1' }]);
+    expect(await db('payments').where({ order_id: orderId }).count({ n: '*' })).toEqual([{ n: 1 }]);
     expect((await db('order_status_history').where({ order_id: orderId })).map((h) => h.status)).toEqual(['PENDING', 'CONFIRMED']);
-    expect(await db('notifications').where({ order_id: orderId }).count({ n: '*' })).toEqual([{ n: '2' }]);
+    expect(await db('notifications').where({ order_id: orderId }).count({ n: '*' })).toEqual([{ n: 2 }]);
   });
 
   it('when a schema-invalid message arrives, then it is logged once and acknowledged, with no retry storm', async () => {
