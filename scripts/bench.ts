@@ -4,7 +4,7 @@ import { join, resolve } from 'node:path';
 import { PubSub, type Message } from '@google-cloud/pubsub';
 import { functionNames, type FunctionName } from '../schemas/index.ts';
 import { createFirestore, collections } from '../functions/lib/firestore.ts';
-import { percentile, treeRssMiB } from './bench/stats.ts';
+import { percentile, processRss, treeRssMiB } from './bench/stats.ts';
 import { loadOrCreateIssuerKey, signIdToken } from './stack/dev-issuer.ts';
 import { freePort, type Service } from './stack/process.ts';
 import { startFunctionProcess, startStack } from './stack/stack.ts';
@@ -170,6 +170,7 @@ try {
     rows.push({ concurrency: level.concurrency, saga, noop });
   }
   const memory = treeRssMiB(process.pid, { includeRoot: true });
+  const topProcesses = processRss(process.pid).slice(0, 12);
   const relayMemory = relays.reduce((sum, r) => sum + treeRssMiB(r.child.pid!, { includeRoot: true }).mib, 0);
   const stackMiB = memory.mib - relayMemory;
   await Promise.all([noopDone.close(), sagaDone.close()]);
@@ -186,6 +187,7 @@ try {
     },
     targets: { p50AtConcurrency1: '≤ 1.2', throughputAtConcurrency50: '≥ 0.8', stackRssMiB: '< 2048' },
     stackRssMiB: stackMiB,
+    largestProcesses: topProcesses,
   };
   const table = [
     '| concurrency | saga p50 | saga p99 | saga/s | no-op p50 | no-op p99 | no-op/s | p50 ratio | throughput ratio |',
@@ -199,6 +201,7 @@ try {
   console.log(`p50 at concurrency 1: ${summary.ratios.p50AtConcurrency1}× the no-op chain (target ≤ 1.2)`);
   console.log(`sagas/s at concurrency 50: ${summary.ratios.throughputAtConcurrency50}× the no-op chain (target ≥ 0.8)`);
   console.log(`resident memory of the whole stack: ${stackMiB} MiB in ${memory.processes - relays.length} processes (target < 2048)`);
+  console.log(`largest: ${topProcesses.map((p) => `${p.name} ${p.mib} MiB`).join(', ')}`);
 
   const doc = `# Performance
 

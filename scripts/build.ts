@@ -1,6 +1,6 @@
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { build } from 'esbuild';
+import { build, stop } from 'esbuild';
 import { functionNames } from '../schemas/index.ts';
 
 const root = resolve(import.meta.dirname, '..');
@@ -27,7 +27,10 @@ export async function bundle(name: string, entry: string): Promise<string> {
 
 /** Builds every function of the topology table. */
 export async function buildFunctions(): Promise<string[]> {
-  return Promise.all(functionNames.map((fn) => bundle(fn, resolve(root, 'functions', fn, 'index.ts'))));
+  const built = await Promise.all(functionNames.map((fn) => bundle(fn, resolve(root, 'functions', fn, 'index.ts'))));
+  // esbuild keeps a service process alive for further builds; the stack does not need it.
+  await stop();
+  return built;
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {

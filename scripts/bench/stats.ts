@@ -36,3 +36,31 @@ export function treeRssMiB(rootPid: number, options: { includeRoot: boolean }): 
   visit(rootPid, true);
   return { mib: Math.round(kb / 1024), processes };
 }
+
+/** Resident memory (MiB) of each descendant of a process, largest first, named by what it runs. */
+export function processRss(rootPid: number): { name: string; mib: number }[] {
+  const byParent = new Map<number, number[]>();
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const ppid = Number(/PPid:\s+(\d+)/.exec(readFileSync(`/proc/${entry}/status`, 'utf8'))?.[1]);
+      byParent.set(ppid, [...(byParent.get(ppid) ?? []), Number(entry)]);
+    } catch {
+      // gone
+    }
+  }
+  const out: { name: string; mib: number }[] = [];
+  const visit = (pid: number) => {
+    try {
+      const kb = Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0);
+      const args = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
+      const name = args.find((a) => a.startsWith('--target='))?.slice(9) ?? args.find((a) => /emulator|maildev|postgres/.test(a))?.split('/').pop() ?? args[0]!.split('/').pop()!;
+      out.push({ name, mib: Math.round(kb / 1024) });
+    } catch {
+      // gone
+    }
+    for (const child of byParent.get(pid) ?? []) visit(child);
+  };
+  visit(rootPid);
+  return out.sort((a, b) => b.mib - a.mib);
+}

@@ -125,6 +125,18 @@ async function poll(
 /** Resolves true when `url` answers with a 2xx status. */
 export const httpOk = async (url: string) => (await fetch(url, { signal: AbortSignal.timeout(2000) })).ok;
 
+/** Resolves true when something accepts TCP connections on 127.0.0.1:port. */
+export function listening(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = net.connect(port, '127.0.0.1');
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once('error', () => resolve(false));
+  });
+}
+
 /** True when nothing listens on 127.0.0.1:port. */
 export function portIsFree(port: number): Promise<boolean> {
   return new Promise((resolve) => {

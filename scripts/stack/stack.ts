@@ -14,7 +14,7 @@ import { jwks, loadOrCreateIssuerKey } from './dev-issuer.ts';
 import { checkEmulatorPrerequisites, startFirestoreEmulator, startPubsubEmulator } from './emulators.ts';
 import { startGateway } from './gateway.ts';
 import { ensureDatabase, reachable, startEmbeddedPostgres, type Postgres } from './postgres.ts';
-import { httpOk, portIsFree, reapLeftovers, startService, waitFor, type Service } from './process.ts';
+import { httpOk, listening, portIsFree, reapLeftovers, startService, waitFor, type Service } from './process.ts';
 import { createTopology } from './pubsub-topology.ts';
 
 const root = resolve(import.meta.dirname, '../..');
@@ -252,7 +252,6 @@ export async function startFunctionProcess(options: {
     name: options.name,
     command: process.execPath,
     args: [
-      '--enable-source-maps',
       join(dirname(require.resolve('@google-cloud/functions-framework')), 'main.js'),
       `--target=${options.name}`,
       `--source=${options.source}`,
@@ -265,7 +264,7 @@ export async function startFunctionProcess(options: {
     pidDir: options.pidDir,
     ...(options.onLine ? { onLine: options.onLine } : {}),
   });
-  await waitFor(options.name, () => fetch(`http://127.0.0.1:${options.port}/`, { signal: AbortSignal.timeout(1000) }).then(() => true), {
+  await waitFor(options.name, () => listening(options.port), {
     timeoutMs: 60_000,
     hint: `See ${logFile}.`,
     service,
