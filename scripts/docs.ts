@@ -1,0 +1,73 @@
+import { readFileSync, writeFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { z } from 'zod';
+import { Env } from '../functions/lib/config.ts';
+import { AUDIT_SUBSCRIPTION_SUFFIX, PROBLEM_BASE, functionNames, functions, problemTypes, subscriptions, type FunctionSpec } from '../schemas/index.ts';
+
+const README = resolve(import.meta.dirname, '../README.md');
+const node = (name: string) => name.replace(/\W/g, '_');
+
+/** The saga as a Mermaid flowchart, derived from the topology table. */
+export function sagaDiagram(): string {
+  const subs = subscriptions();
+  const lines = ['flowchart LR', '  client([client]) -->|POST /v1/orders| orders_api[orders-api]'];
+  for (const fn of functionNames) {
+    const spec: FunctionSpec = functions[fn];
+    for (const topic of spec.publishes) {
+      const consumers = subs.filter((s) => s.topic === topic).map((s) => s.function);
+      for (const c of consumers) lines.push(`  ${node(fn)}[${fn}] -- ${topic} --> ${node(c)}[${c}]`);
+      if (consumers.length === 0) lines.push(`  ${node(fn)}[${fn}] -- ${topic} --> ${node(topic)}[(${topic}${AUDIT_SUBSCRIPTION_SUFFIX})]`);
+    }
+  }
+  const compensations = functionNames.filter((fn) => (functions[fn] as FunctionSpec & { compensates?: true }).compensates);
+  lines.push('  classDef compensation fill:#fde2e1,stroke:#c0392b');
+  lines.push(`  class ${compensations.map(node).join(',')} compensation`);
+  return ['```mermaid', ...lines, '```'].join('\n');
+}
+
+/** Topic → function table with each subscription's delivery policy, derived from the topology table. */
+export function topologyTable(): string {
+  const rows = subscriptions().map(
+    (s) =>
+      `| \`${s.topic}\` | \`${s.function}\`${(functions[s.function] as { compensates?: true }).compensates ? ' (compensation)' : ''} | \`${s.name}\` | ${s.delivery.ackDeadlineSeconds} s | ${s.delivery.retry.minimumBackoffSeconds}–${s.delivery.retry.maximumBackoffSeconds} s | ${s.delivery.maxDeliveryAttempts} → \`${s.deadLetterTopic}\` |`,
+  );
+  return [
+    '| topic | consumed by | push subscription | ack deadline | retry backoff | attempts → dead-letter topic |',
+    '|---|---|---|---|---|---|',
+    ...rows,
+  ].join('\n');
+}
+
+/** The configuration variables with their defaults, derived from the config schema. */
+export function configTable(): string {
+  const shape = Env.shape as Record<string, z.ZodType>;
+  const rows = Object.entries(shape).map(([key, schema]) => {
+    const parsed = schema.safeParse(undefined);
+    const fallback = parsed.success && parsed.data !== undefined ? `\`${String(parsed.data)}\`` : '—';
+    return `| \`${key}\` | ${fallback} | ${schema.description ?? ''} |`;
+  });
+  return ['| variable | default | meaning |', '|---|---|---|', ...rows].join('\n');
+}
+
+/** Every problem type the API answers with, derived from the problem table. */
+export function problemTable(): string {
+  const rows = Object.entries(problemTypes).map(([slug, p]) => `| \`${PROBLEM_BASE}${slug}\` | ${p.status} | ${p.title} |`);
+  return ['| type | status | title |', '|---|---|---|', ...rows].join('\n');
+}
+
+const sections = { diagram: sagaDiagram, topology: topologyTable, config: configTable, problems: problemTable };
+
+/** The README with every generated section replaced by its current text. */
+export function renderReadme(text: string): string {
+  return Object.entries(sections).reduce(
+    (out, [name, make]) =>
+      out.replace(new RegExp(`(<!-- ${name}:start -->\\n)[\\s\\S]*?(\\n<!-- ${name}:end -->)`), `$1${make()}$2`),
+    text,
+  );
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
+  writeFileSync(README, renderReadme(readFileSync(README, 'utf8')));
+  console.log('README.md: diagram, topology and configuration tables regenerated');
+}

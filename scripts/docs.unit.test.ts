@@ -1,0 +1,11 @@
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { renderReadme } from './docs.ts';
+
+describe('README generated sections', () => {
+  it('when the topology, configuration or problem tables change, then the README has been regenerated (npm run docs)', () => {
+    const readme = readFileSync(resolve(import.meta.dirname, '../README.md'), 'utf8');
+    expect(renderReadme(readme)).toBe(readme);
+  });
+});
