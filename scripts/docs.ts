@@ -1,7 +1,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { z } from 'zod';
+import type { z } from 'zod';
 import { Env } from '../functions/lib/config.ts';
 import { AUDIT_SUBSCRIPTION_SUFFIX, PROBLEM_BASE, functionNames, functions, problemTypes, subscriptions, type FunctionSpec } from '../schemas/index.ts';
 
