@@ -25,6 +25,9 @@ export async function bundle(name: string, entry: string): Promise<string> {
   return outfile;
 }
 
+/** Ends esbuild's background service once no more bundles are wanted. */
+export const stopBundler = stop;
+
 /** Builds every function of the topology table. */
 export async function buildFunctions(): Promise<string[]> {
   const built = await Promise.all(functionNames.map((fn) => bundle(fn, resolve(root, 'functions', fn, 'index.ts'))));

@@ -8,59 +8,69 @@ export function percentile(samples: readonly number[], p: number): number {
   return sorted[Math.min(sorted.length, Math.max(1, rank)) - 1]!;
 }
 
-/** Resident memory (MiB) of a process and all its descendants, read from /proc. */
-export function treeRssMiB(rootPid: number, options: { includeRoot: boolean }): { mib: number; processes: number } {
-  const children = new Map<number, number[]>();
-  const rss = new Map<number, number>();
+/**
+ * One process of a tree: what it runs, its memory and the CPU time it has used. Memory is the proportional set size
+ * (shared pages divided among the processes sharing them), so PostgreSQL's shared buffers count once, not per backend.
+ */
+export interface ProcessSample {
+  pid: number;
+  name: string;
+  pssMiB: number;
+  cpuMs: number;
+}
+
+const TICK_MS = 10; // USER_HZ is 100 on Linux
+
+function nameOf(args: string[]): string {
+  const target = args.find((a) => a.startsWith('--target='));
+  if (target) return target.slice('--target='.length);
+  const known = args.find((a) => /emulator|maildev/.test(a));
+  if (known) return known.split('/').pop()!.replace(/-[\d.]+-all\.jar$|\.jar$/, '');
+  return args[0]!.includes('postgres') ? 'postgres' : args[0]!.split('/').pop()!;
+}
+
+/** Samples a process and all its descendants from /proc. */
+export function processTree(rootPid: number): ProcessSample[] {
+  const parent = new Map<number, number>();
   for (const entry of readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
     try {
-      const status = readFileSync(`/proc/${entry}/status`, 'utf8');
-      const ppid = Number(/PPid:\s+(\d+)/.exec(status)?.[1]);
-      const kb = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0);
-      rss.set(Number(entry), kb);
-      children.set(ppid, [...(children.get(ppid) ?? []), Number(entry)]);
+      parent.set(Number(entry), Number(/PPid:\s+(\d+)/.exec(readFileSync(`/proc/${entry}/status`, 'utf8'))?.[1]));
     } catch {
       // the process ended while we looked
     }
   }
-  let kb = 0;
-  let processes = 0;
-  const visit = (pid: number, isRoot: boolean) => {
-    if (!isRoot || options.includeRoot) {
-      kb += rss.get(pid) ?? 0;
-      processes++;
-    }
-    for (const child of children.get(pid) ?? []) visit(child, false);
-  };
-  visit(rootPid, true);
-  return { mib: Math.round(kb / 1024), processes };
-}
-
-/** Resident memory (MiB) of each descendant of a process, largest first, named by what it runs. */
-export function processRss(rootPid: number): { name: string; mib: number }[] {
-  const byParent = new Map<number, number[]>();
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
+  const inTree = (pid: number): boolean => pid === rootPid || (parent.has(pid) && pid > 1 && inTree(parent.get(pid)!));
+  const samples: ProcessSample[] = [];
+  for (const pid of parent.keys()) {
+    if (!inTree(pid)) continue;
     try {
-      const ppid = Number(/PPid:\s+(\d+)/.exec(readFileSync(`/proc/${entry}/status`, 'utf8'))?.[1]);
-      byParent.set(ppid, [...(byParent.get(ppid) ?? []), Number(entry)]);
+      const rollup = readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8');
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      samples.push({
+        pid,
+        name: nameOf(readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0')),
+        pssMiB: Number(/^Pss:\s+(\d+)/m.exec(rollup)?.[1] ?? 0) / 1024,
+        cpuMs: (Number(fields[11]) + Number(fields[12])) * TICK_MS,
+      });
     } catch {
       // gone
     }
   }
-  const out: { name: string; mib: number }[] = [];
-  const visit = (pid: number) => {
-    try {
-      const kb = Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0);
-      const args = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
-      const name = args.find((a) => a.startsWith('--target='))?.slice(9) ?? args.find((a) => /emulator|maildev|postgres/.test(a))?.split('/').pop() ?? args[0]!.split('/').pop()!;
-      out.push({ name, mib: Math.round(kb / 1024) });
-    } catch {
-      // gone
-    }
-    for (const child of byParent.get(pid) ?? []) visit(child);
-  };
-  visit(rootPid);
-  return out.sort((a, b) => b.mib - a.mib);
+  return samples;
+}
+
+/** Adds up samples by process name. */
+export function byName(samples: readonly ProcessSample[], value: (s: ProcessSample) => number): Map<string, number> {
+  const totals = new Map<string, number>();
+  for (const s of samples) totals.set(s.name, (totals.get(s.name) ?? 0) + value(s));
+  return totals;
+}
+
+/** CPU milliseconds each process name used between two samples, per unit of work. */
+export function cpuPer(before: readonly ProcessSample[], after: readonly ProcessSample[], units: number): Map<string, number> {
+  const start = new Map(before.map((s) => [s.pid, s.cpuMs]));
+  const used = byName(after, (s) => s.cpuMs - (start.get(s.pid) ?? 0));
+  return new Map([...used].map(([name, ms]) => [name, Math.round((ms / units) * 10) / 10]));
 }
