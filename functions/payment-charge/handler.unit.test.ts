@@ -1,0 +1,38 @@
+import { describe, expect, it } from 'vitest';
+import { createEvent } from '../lib/events.ts';
+import type { PaymentRecord } from '../lib/db/payments.repository.ts';
+import { paymentOutcome } from './handler.ts';
+
+const orderId = '5e7a8a10-95c3-4f1d-b1e4-6f1f4a0c2d3e';
+const placed = createEvent(
+  'order.placed',
+  {
+    orderId,
+    customerId: 'alice',
+    total: { amount: 300, currency: 'EUR' },
+    lines: [{ productId: 'p', quantity: 3, unitPrice: { amount: 100, currency: 'EUR' } }],
+    payment: { token: 'tok_visa' },
+    contact: { email: 'a@example.com' },
+  },
+  { correlationId: orderId, cause: null, now: new Date() },
+);
+const payment = (over: Partial<PaymentRecord>): PaymentRecord => ({
+  id: orderId, orderId, status: 'CAPTURED', amount: { amount: 300, currency: 'EUR' }, providerChargeId: 'ch_1', declineCode: null, refund: null, ...over,
+});
+
+describe('paymentOutcome', () => {
+  it('when the payment was captured, then payment.charged carries the amount and the lines to reserve', () => {
+    expect(paymentOutcome(payment({}), placed, new Date())).toMatchObject({
+      type: 'payment.charged',
+      data: { orderId, paymentId: orderId, amount: { amount: 300, currency: 'EUR' }, lines: [{ productId: 'p', quantity: 3 }] },
+      metadata: { causationId: placed.metadata.eventId, correlationId: orderId },
+    });
+  });
+
+  it('when the payment was declined, then payment.failed carries the decline code', () => {
+    expect(paymentOutcome(payment({ status: 'DECLINED', declineCode: 'insufficient_funds' }), placed, new Date())).toMatchObject({
+      type: 'payment.failed',
+      data: { reason: 'payment_declined', declineCode: 'insufficient_funds' },
+    });
+  });
+});
