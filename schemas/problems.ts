@@ -1,7 +1,7 @@
 /** Every problem type the API answers with (RFC 9457); `type` URIs are stable and documented in docs/problems.md. */
 export const problemTypes = {
   'validation-error': { status: 400, title: 'The request is not valid' },
-  'malformed-request': { status: 400, title: 'The request body is not valid JSON' },
+  'malformed-request': { status: 400, title: 'The request could not be parsed (malformed JSON body or URL)' },
   unauthenticated: { status: 401, title: 'A valid bearer token is required' },
   forbidden: { status: 403, title: 'You may not do this' },
   'not-found': { status: 404, title: 'No such resource' },

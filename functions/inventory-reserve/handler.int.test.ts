@@ -31,6 +31,15 @@ describe('inventory-reserve against the Firestore emulator', () => {
     expect([await stockOf(a), await stockOf(b)]).toEqual([5, 1]);
   });
 
+  it('when one product stands on two lines, then their total is what must be in stock', async () => {
+    const a = await seedProduct({ available: 5 });
+    const [short] = await runner().deliver(charged([{ productId: a, quantity: 3 }, { productId: a, quantity: 3 }]));
+    expect(short).toMatchObject({ type: 'inventory.reservation_failed', data: { unavailable: [{ productId: a, requested: 6, available: 5 }] } });
+    const [fits] = await runner().deliver(charged([{ productId: a, quantity: 2 }, { productId: a, quantity: 3 }]));
+    expect(fits!.type).toBe('inventory.reserved');
+    expect(await stockOf(a)).toBe(0);
+  });
+
   it('when payment.charged is delivered twice, then stock is reserved once and the same outcome is announced', async () => {
     const a = await seedProduct({ available: 5 });
     const step = runner();

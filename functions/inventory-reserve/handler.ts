@@ -45,7 +45,7 @@ export function createInventoryReserve(deps: { firestore: Firestore }): StepHand
   return async (charged, { now, log }) => {
     const { orderId, paymentId, lines } = charged.data;
     const reservationRef = fs.collection(collections.reservations).doc(orderId);
-    const stockRefs = lines.map((l) => fs.collection(collections.stock).doc(l.productId));
+    const stockRefs = [...new Set(lines.map((l) => l.productId))].map((id) => fs.collection(collections.stock).doc(id));
     for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
       const [reservation, ...stock] = await fs.getAll(reservationRef, ...stockRefs);
       if (reservation!.exists) {

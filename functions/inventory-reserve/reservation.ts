@@ -7,9 +7,11 @@ export type ReservationDecision =
 
 /** Reserves every line or nothing: the order goes through only if each product has enough units. */
 export function decideReservation(lines: readonly StockLine[], available: ReadonlyMap<string, number>): ReservationDecision {
-  const unavailable = lines
-    .map((l) => ({ productId: l.productId, requested: l.quantity, available: available.get(l.productId) ?? 0 }))
-    .filter((l) => l.available < l.requested);
+  // A product may stand on several lines: what counts is the total asked of it.
+  const requested = new Map<string, number>();
+  for (const l of lines) requested.set(l.productId, (requested.get(l.productId) ?? 0) + l.quantity);
+  const wanted = [...requested].map(([productId, quantity]) => ({ productId, requested: quantity, available: available.get(productId) ?? 0 }));
+  const unavailable = wanted.filter((w) => w.available < w.requested);
   if (unavailable.length > 0) return { ok: false, unavailable };
-  return { ok: true, remaining: new Map(lines.map((l) => [l.productId, available.get(l.productId)! - l.quantity])) };
+  return { ok: true, remaining: new Map(wanted.map((w) => [w.productId, w.available - w.requested])) };
 }

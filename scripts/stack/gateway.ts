@@ -42,7 +42,7 @@ export async function startGateway(options: {
             res,
             status,
             status === 400
-              ? problem('malformed-request', { detail: 'the body could not be parsed; send valid JSON', instance: path })
+              ? problem('malformed-request', { detail: 'the request could not be parsed; send valid JSON and a well-formed URL', instance: path })
               : problem('service-unavailable', { detail: `${route.fn} failed`, instance: path }),
             'application/problem+json',
           );

@@ -24,6 +24,8 @@ describe('the HTTP API', () => {
       ['bad page size', await api('/v1/orders?limit=500', { token }), 400, 'validation-error'],
       ['tampered cursor', await api('/v1/orders?cursor=abc', { token }), 400, 'validation-error'],
       ['unknown route', await api('/v1/nothing', { token }), 404, 'not-found'],
+      ['broken escape in id', await api('/v1/orders/%E0%A4%A', { token }), 400, 'malformed-request'],
+      ['malformed order id', await api('/v1/orders/not-a-uuid', { token }), 404, 'not-found'],
       ['wrong method', await api('/v1/products', { method: 'DELETE' }), 405, 'method-not-allowed'],
     ];
     for (const [name, res, status, type] of cases) {

@@ -59,12 +59,21 @@ async function dispatch(
     const allow = [...new Set(matching.map((m) => m.route.method))].join(', ');
     throw HttpProblem.of('method-not-allowed', `use ${allow}`, {}, { Allow: allow });
   }
-  const caller = await options.verify(req.get('authorization'));
+  const caller = await options.verify(req.get('authorization')).catch((err: unknown) => {
+    log.error({ err }, 'token verification failed: the issuer keys could not be read');
+    throw HttpProblem.of('service-unavailable', 'cannot verify tokens right now; retry shortly');
+  });
   if (req.get('authorization') !== undefined && caller === null) throw unauthenticated();
   if (req.method === 'POST' && !req.is('application/json')) {
     throw HttpProblem.of('unsupported-media-type', 'send the body as JSON with Content-Type: application/json');
   }
-  const params = found.match!.slice(1).map((p) => decodeURIComponent(p ?? ''));
+  const params = found.match!.slice(1).map((p) => {
+    try {
+      return decodeURIComponent(p ?? '');
+    } catch {
+      throw HttpProblem.of('not-found', `no resource at ${req.path}`);
+    }
+  });
   const now = options.clock?.() ?? new Date();
   const { route } = found;
   if (route.auth === 'required') {
