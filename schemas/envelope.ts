@@ -16,8 +16,9 @@ export type Envelope<T extends EventType = EventType> = {
   [K in T]: { type: K; data: EventData<K>; metadata: Metadata };
 }[T];
 
-const envelopeFor = <T extends EventType>(type: T) =>
-  z.object({ type: z.literal(type), data: eventSchemas[type], metadata: Metadata });
+const envelopes = Object.fromEntries(
+  Object.entries(eventSchemas).map(([type, data]) => [type, z.object({ type: z.literal(type), data, metadata: Metadata })]),
+) as unknown as Record<EventType, z.ZodType>;
 
 /** Parses an unknown value as an envelope of one of `types`; the result names what is wrong. */
 export function parseEnvelope<T extends EventType>(
@@ -28,7 +29,7 @@ export function parseEnvelope<T extends EventType>(
   if (typeof type !== 'string' || !(types as readonly string[]).includes(type)) {
     return { ok: false, error: `type ${JSON.stringify(type)} is not one of ${types.join(', ')}` };
   }
-  const result = envelopeFor(type as T).safeParse(value);
+  const result = envelopes[type as T].safeParse(value);
   if (!result.success) return { ok: false, error: z.prettifyError(result.error) };
   return { ok: true, envelope: result.data as Envelope<T> };
 }
