@@ -1,22 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import type { Envelope } from '../../schemas/index.ts';
+import { placedEvent } from '../../test/support/events.ts';
 import { createEvent } from './events.ts';
 import { createLogger } from './logger.ts';
 import { decodeMessage, pubsubStep, type StepHandler } from './step.ts';
 
-const orderId = '0b6b3c1e-9a35-4c38-8d1e-4a1f0f8f2c11';
-const placed = createEvent(
-  'order.placed',
-  {
-    orderId,
-    customerId: 'alice',
-    total: { amount: 100, currency: 'EUR' },
-    lines: [{ productId: 'p', quantity: 1, unitPrice: { amount: 100, currency: 'EUR' } }],
-    payment: { token: 'tok_visa' },
-    contact: { email: 'a@example.com' },
-  },
-  { correlationId: orderId, cause: null, now: new Date('2026-11-26T10:00:00Z') },
-);
+const placed = placedEvent();
+const orderId = placed.data.orderId;
 const ce = (payload: unknown) => ({ id: 'm1', data: { message: { data: Buffer.from(JSON.stringify(payload)).toString('base64'), messageId: 'm1' } } });
 const silent = createLogger({ level: 'silent' });
 
@@ -70,5 +60,16 @@ describe('pubsubStep', () => {
   it('when the handler outlives its deadline, then the function rejects', async () => {
     const h = harness(() => new Promise((resolve) => setTimeout(() => resolve([]), 200)), 20);
     await expect(h.run(placed)).rejects.toThrow(/within 20 ms/);
+  });
+
+  it('when a clock is injected, then the handler’s now is the clock’s time', async () => {
+    const at = new Date('2030-05-06T07:08:09Z');
+    const seen: Date[] = [];
+    const run = pubsubStep('payment-charge', () => async (_event, { now }) => {
+      seen.push(now);
+      return [];
+    }, { publish: async () => undefined, log: silent, timeoutMs: 1000, clock: () => at });
+    await run(ce(placed) as never);
+    expect(seen).toEqual([at]);
   });
 });

@@ -1,21 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { createEvent } from '../lib/events.ts';
+import { placedEvent } from '../../test/support/events.ts';
 import type { PaymentRecord } from '../lib/db/payments.repository.ts';
 import { paymentOutcome } from './handler.ts';
 
-const orderId = '5e7a8a10-95c3-4f1d-b1e4-6f1f4a0c2d3e';
-const placed = createEvent(
-  'order.placed',
-  {
-    orderId,
-    customerId: 'alice',
-    total: { amount: 300, currency: 'EUR' },
-    lines: [{ productId: 'p', quantity: 3, unitPrice: { amount: 100, currency: 'EUR' } }],
-    payment: { token: 'tok_visa' },
-    contact: { email: 'a@example.com' },
-  },
-  { correlationId: orderId, cause: null, now: new Date() },
-);
+const placed = placedEvent({
+  total: { amount: 300, currency: 'EUR' },
+  lines: [{ productId: 'p', quantity: 3, unitPrice: { amount: 100, currency: 'EUR' } }],
+});
+const orderId = placed.data.orderId;
 const payment = (over: Partial<PaymentRecord>): PaymentRecord => ({
   id: orderId, orderId, status: 'CAPTURED', amount: { amount: 300, currency: 'EUR' }, providerChargeId: 'ch_1', declineCode: null, refund: null, ...over,
 });

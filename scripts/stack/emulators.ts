@@ -37,41 +37,44 @@ export async function checkEmulatorPrerequisites(): Promise<void> {
   }
 }
 
-/** Starts the Pub/Sub emulator on 127.0.0.1:port and waits until it answers. */
-export async function startPubsubEmulator(options: { port: number; project: string; dataDir: string; logDir: string; pidDir: string }): Promise<Service> {
-  mkdirSync(options.dataDir, { recursive: true });
-  const service = startService({
-    name: 'pubsub-emulator',
-    command: 'gcloud',
-    args: ['beta', 'emulators', 'pubsub', 'start', `--host-port=127.0.0.1:${options.port}`, `--project=${options.project}`, `--data-dir=${options.dataDir}`, '--quiet'],
-    logFile: join(options.logDir, 'pubsub-emulator.log'),
-    env: emulatorEnv(),
-    pidDir: options.pidDir,
-  });
-  await waitFor('The Pub/Sub emulator', () => httpOk(`http://127.0.0.1:${options.port}/`), {
+interface EmulatorOptions {
+  port: number;
+  project: string;
+  logDir: string;
+  pidDir: string;
+}
+
+/** Starts one gcloud emulator and waits until its HTTP root answers. */
+async function startEmulator(name: string, label: string, args: string[], options: EmulatorOptions): Promise<Service> {
+  const logFile = join(options.logDir, `${name}.log`);
+  const service = startService({ name, command: 'gcloud', args, logFile, env: emulatorEnv(), pidDir: options.pidDir });
+  await waitFor(label, () => httpOk(`http://127.0.0.1:${options.port}/`), {
     timeoutMs: 90_000,
-    hint: `See ${join(options.logDir, 'pubsub-emulator.log')}; is port ${options.port} taken?`,
+    hint: `See ${logFile}; is port ${options.port} taken?`,
     service,
   });
   return service;
 }
 
+/** Starts the Pub/Sub emulator on 127.0.0.1:port and waits until it answers. */
+export function startPubsubEmulator(options: EmulatorOptions & { dataDir: string }): Promise<Service> {
+  mkdirSync(options.dataDir, { recursive: true });
+  const { port, project, dataDir } = options;
+  return startEmulator(
+    'pubsub-emulator',
+    'The Pub/Sub emulator',
+    ['beta', 'emulators', 'pubsub', 'start', `--host-port=127.0.0.1:${port}`, `--project=${project}`, `--data-dir=${dataDir}`, '--quiet'],
+    options,
+  );
+}
+
 /** Starts the Firestore emulator on 127.0.0.1:port and waits until it answers. */
-export async function startFirestoreEmulator(options: { port: number; project: string; logDir: string; pidDir: string }): Promise<Service> {
-  const service = startService({
-    name: 'firestore-emulator',
-    command: 'gcloud',
-    args: [
-      'emulators', 'firestore', 'start', `--host-port=127.0.0.1:${options.port}`, `--project=${options.project}`, '--quiet',
-    ],
-    logFile: join(options.logDir, 'firestore-emulator.log'),
-    env: emulatorEnv(),
-    pidDir: options.pidDir,
-  });
-  await waitFor('The Firestore emulator', () => httpOk(`http://127.0.0.1:${options.port}/`), {
-    timeoutMs: 90_000,
-    hint: `See ${join(options.logDir, 'firestore-emulator.log')}; is port ${options.port} taken?`,
-    service,
-  });
-  return service;
+export function startFirestoreEmulator(options: EmulatorOptions): Promise<Service> {
+  const { port, project } = options;
+  return startEmulator(
+    'firestore-emulator',
+    'The Firestore emulator',
+    ['emulators', 'firestore', 'start', `--host-port=127.0.0.1:${port}`, `--project=${project}`, '--quiet'],
+    options,
+  );
 }

@@ -1,10 +1,11 @@
 import { afterAll, beforeAll } from 'vitest';
 import type { EventData } from '../../schemas/index.ts';
+export { placedData } from './events.ts';
 import { insertOrder } from '../../functions/lib/db/orders.repository.ts';
 import { createHttpPaymentProvider } from '../../functions/lib/payments/http-provider.ts';
 import { newId } from '../../functions/lib/ids.ts';
 import { startPaymentSimulator } from '../../scripts/providers/payment-simulator.ts';
-import { database, unique } from './saga.ts';
+import { database } from './saga.ts';
 
 /** A payment simulator of this test file's own, with a provider client pointed at it. */
 export function usePaymentSimulator() {
@@ -15,19 +16,6 @@ export function usePaymentSimulator() {
   });
   afterAll(() => state.close());
   return state;
-}
-
-/** Data of an order.placed event for a new order id. */
-export function placedData(overrides: Partial<EventData<'order.placed'>> = {}): EventData<'order.placed'> {
-  return {
-    orderId: newId(),
-    customerId: unique('cust'),
-    total: { amount: 2500, currency: 'EUR' },
-    lines: [{ productId: 'p-00001', quantity: 1, unitPrice: { amount: 2500, currency: 'EUR' } }],
-    payment: { token: 'tok_visa' },
-    contact: { email: `${unique('c')}@example.com` },
-    ...overrides,
-  };
 }
 
 /** Stores a PENDING order as the orders API would. */
