@@ -57,15 +57,16 @@ const rows: [string, string][] = [
 console.log(`\nSaga Commerce is up in ${((performance.now() - started) / 1000).toFixed(1)} s\n`);
 for (const [what, where] of rows) console.log(`  ${what.padEnd(34)} ${where}`);
 console.log(`
-Try it (a token for "alice" is filled in; make others with \`npm run token -- --sub bob\`):
+Try it in another terminal (a token for "alice"; make others with \`npm run token -- --sub bob\`):
+
+  export TOKEN=${token}
 
   curl -s '${api}/v1/products?limit=3'
 
-  curl -si -X POST ${api}/v1/orders -H 'Content-Type: application/json' \\
-    -H 'Authorization: Bearer ${token}' \\
+  curl -si -X POST ${api}/v1/orders -H 'Content-Type: application/json' -H "Authorization: Bearer $TOKEN" \\
     -d '{"items":[{"productId":"p-00001","quantity":1}],"payment":{"token":"tok_visa"},"contact":{"email":"alice@example.com"}}'
 
-  curl -s ${api}/v1/orders -H 'Authorization: Bearer ${token}'
+  curl -s ${api}/v1/orders -H "Authorization: Bearer $TOKEN"
 
 Emails appear at ${stack.urls.mailWeb}. Press Ctrl-C to stop everything.
 `);
