@@ -243,7 +243,9 @@ Latency is from the \`202 Accepted\` of \`POST /v1/orders\` to the moment the \`
 confirmation email reaches a pull subscriber: four push hops (order.placed → payment.charged → inventory.reserved →
 order.confirmed) and the notification. The **no-op chain** is the baseline: the same number of hops through the same
 Pub/Sub emulator, four functions-framework processes that do nothing but republish, and the same final pull.
-Functions log at \`warn\` during the run.
+Functions log at \`warn\` during the run. At concurrency 1 each saga starts after a random pause of up to 100 ms:
+the emulator polls idle push subscriptions every 100 ms, so one-at-a-time latency mostly measures where in that
+cycle each hop lands, and varies from run to run by more than the handlers' own time.
 
 ${table}
 

@@ -21,7 +21,9 @@ export interface ProcessSample {
 
 const TICK_MS = 10; // USER_HZ is 100 on Linux
 
-function nameOf(args: string[]): string {
+function nameOf(args: string[], isRoot: boolean): string {
+  if (isRoot) return 'bench process (gateway, simulators, load)';
+  if (args.some((a) => a.endsWith('gcloud.py'))) return 'gcloud launchers';
   const target = args.find((a) => a.startsWith('--target='));
   if (target) return target.slice('--target='.length);
   const known = args.find((a) => /emulator|maildev/.test(a));
@@ -50,7 +52,7 @@ export function processTree(rootPid: number): ProcessSample[] {
       const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
       samples.push({
         pid,
-        name: nameOf(readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0')),
+        name: nameOf(readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0'), pid === rootPid),
         pssMiB: Number(/^Pss:\s+(\d+)/m.exec(rollup)?.[1] ?? 0) / 1024,
         cpuMs: (Number(fields[11]) + Number(fields[12])) * TICK_MS,
       });
