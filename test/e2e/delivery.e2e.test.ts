@@ -1,9 +1,11 @@
+import { randomUUID } from 'node:crypto';
 import { PubSub, type Message, type Subscription } from '@google-cloud/pubsub';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventTypes } from '../../schemas/index.ts';
 import {
   chargesFor, database, emailsTo, eventually, finalOrder, logLines, placeOrder, seedProduct, smsTo, stack, stockOf, tokenFor, unique,
 } from '../support/saga.ts';
+import { eventOf } from '../support/step.ts';
 
 const pubsub = new PubSub({ projectId: stack.project });
 const captured: Message[] = [];
@@ -88,5 +90,44 @@ describe('Pub/Sub delivery', () => {
     expect(lines).toHaveLength(1);
     expect(lines[0]).toMatchObject({ severity: 'ERROR', poison: true });
     expect(String(lines[0]!.reason)).toMatch(/orderId/);
+  });
+});
+
+describe('dead-lettering', () => {
+  it('when a step keeps failing, then after the last attempt the message is kept on the dead-letter topic, not lost', async () => {
+    const topic = 'inventory.reserved';
+    const deadLetter = unique('dead-letter.test');
+    const [dlq] = await pubsub.createTopic(deadLetter);
+    const [kept] = await dlq.createSubscription(deadLetter);
+    const received: Message[] = [];
+    kept.on('message', (m: Message) => {
+      received.push(m);
+      m.ack();
+    });
+    // A second push subscription to the same order-confirm function, with few attempts and no backoff.
+    const [metadata] = await pubsub.subscription('order-confirm.inventory.reserved').getMetadata();
+    const [sub] = await pubsub.topic(topic).createSubscription(unique('order-confirm.dlq-test'), {
+      pushConfig: { pushEndpoint: metadata.pushConfig!.pushEndpoint! },
+      ackDeadlineSeconds: 10,
+      retryPolicy: { minimumBackoff: { seconds: 0 }, maximumBackoff: { seconds: 1 } },
+      deadLetterPolicy: { deadLetterTopic: `projects/${stack.project}/topics/${deadLetter}`, maxDeliveryAttempts: 5 },
+    });
+    try {
+      // A valid event for an order that does not exist: order-confirm fails (transiently, as far as it knows) every time.
+      const orderId = randomUUID();
+      const event = eventOf('inventory.reserved', { orderId, lines: [{ productId: 'p-00001', quantity: 1 }] }, orderId);
+      await pubsub.topic(topic).publishMessage({ json: event, attributes: { type: topic, eventId: event.metadata.eventId, correlationId: orderId } });
+
+      await eventually(async () => received.length, (n) => n > 0, 45_000);
+      const [dead] = received;
+      expect((JSON.parse(dead!.data.toString()) as typeof event).metadata.eventId).toBe(event.metadata.eventId);
+      expect(dead!.attributes.CloudPubSubDeadLetterSourceDeliveryCount).toBe('5');
+      const failures = logLines('order-confirm').filter((l) => l.orderId === orderId && l.severity === 'WARNING');
+      expect(failures.length).toBeGreaterThanOrEqual(5);
+    } finally {
+      await kept.close();
+      await Promise.all([sub.delete(), kept.delete()]);
+      await dlq.delete();
+    }
   });
 });
