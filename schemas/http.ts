@@ -66,8 +66,10 @@ export const ProductView = z.object({
   name: z.string(),
   description: z.string(),
   category: z.string(),
+  categories: z.array(z.string()),
   brand: z.string(),
   price: Money,
+  attributes: z.record(z.string(), z.array(z.string())),
   imageUrls: z.array(z.string()),
   available: z.number().int(),
 });

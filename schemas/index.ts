@@ -4,3 +4,4 @@ export * from './envelope.ts';
 export * from './http.ts';
 export * from './problems.ts';
 export * from './topology.ts';
+export * from './catalog.ts';

@@ -13,8 +13,10 @@ const view = (p: Product, available: number): ProductView => ({
   name: p.name,
   description: p.description,
   category: p.category,
+  categories: p.categories,
   brand: p.brand,
   price: p.price,
+  attributes: p.attributes,
   imageUrls: p.imageUrls,
   available,
 });

@@ -7,9 +7,14 @@ import { collections } from './firestore.ts';
 export const ProductDoc = z.object({
   name: z.string(),
   description: z.string(),
+  /** The leaf category the product is filed in. */
   category: z.string(),
+  /** That category and its ancestors, so a filter on a parent finds it (`array-contains`). */
+  categories: z.array(z.string()),
   brand: z.string(),
   price: Money,
+  /** Filterable attributes such as colour and size, each with its values. */
+  attributes: z.record(z.string(), z.array(z.string())).default({}),
   imageUrls: z.array(z.string()).default([]),
   createdAt: z.string(),
 });
@@ -39,13 +44,13 @@ export async function getAvailable(fs: Firestore, ids: readonly string[]): Promi
   return new Map(snaps.map((s) => [s.id, s.exists ? StockDoc.parse(s.data()).available : 0]));
 }
 
-/** One page of products ordered by name, optionally in one category, after a (name, id) position. */
+/** One page of products ordered by name, optionally in one category or any of its sub-categories, after a (name, id) position. */
 export async function listProducts(
   fs: Firestore,
   options: { category?: string; limit: number; after?: { name: string; id: string } },
 ): Promise<Product[]> {
   let query = fs.collection(collections.products).orderBy('name').orderBy(FieldPath.documentId());
-  if (options.category) query = query.where('category', '==', options.category);
+  if (options.category) query = query.where('categories', 'array-contains', options.category);
   if (options.after) query = query.startAfter(options.after.name, options.after.id);
   const snap = await query.limit(options.limit).get();
   return snap.docs.map((d) => ({ id: d.id, ...ProductDoc.parse(d.data()) }));

@@ -1,17 +1,35 @@
 import type { Firestore } from '@google-cloud/firestore';
-import { collections } from '../../functions/lib/firestore.ts';
+import { categoryPath, leafCategories, type CategoryId } from '../../schemas/index.ts';
 import type { ProductDoc } from '../../functions/lib/catalog.ts';
+import { collections } from '../../functions/lib/firestore.ts';
 
-const categories = {
-  shoes: { nouns: ['Sneakers', 'Trail Runners', 'Loafers', 'Boots', 'Sandals'], base: 6900 },
-  apparel: { nouns: ['Hoodie', 'T-Shirt', 'Rain Jacket', 'Chinos', 'Wool Sweater'], base: 3900 },
-  accessories: { nouns: ['Backpack', 'Cap', 'Leather Belt', 'Sunglasses', 'Wallet'], base: 2500 },
-  home: { nouns: ['Coffee Mug', 'Throw Blanket', 'Desk Lamp', 'Cutting Board', 'Candle'], base: 1900 },
-  outdoor: { nouns: ['Tent', 'Sleeping Bag', 'Water Bottle', 'Camping Stove', 'Headlamp'], base: 4500 },
-  electronics: { nouns: ['Headphones', 'Power Bank', 'Bluetooth Speaker', 'Keyboard', 'USB-C Hub'], base: 5900 },
-} as const;
-const brands = ['Northwind', 'Acme', 'Fjällräv', 'Contoso', 'Lumen', 'Kestrel', 'Émile & Co', 'Tailwind'];
-const adjectives = ['Classic', 'Urban', 'Alpine', 'Everyday', 'Pro', 'Lightweight', 'Vintage', 'Eco', 'Signature', 'Compact'];
+const nouns: Partial<Record<CategoryId, string[]>> = {
+  sneakers: ['Sneakers', 'Trainers', 'Court Shoes', 'Runners'],
+  boots: ['Chelsea Boots', 'Hiking Boots', 'Work Boots', 'Rain Boots'],
+  sandals: ['Sandals', 'Slides', 'Flip-Flops'],
+  tops: ['T-Shirt', 'Polo Shirt', 'Oxford Shirt', 'Tank Top'],
+  outerwear: ['Rain Jacket', 'Down Jacket', 'Fleece', 'Parka'],
+  trousers: ['Chinos', 'Jeans', 'Joggers', 'Cargo Trousers'],
+  bags: ['Backpack', 'Tote Bag', 'Messenger Bag', 'Duffel'],
+  hats: ['Cap', 'Beanie', 'Bucket Hat', 'Sun Hat'],
+  eyewear: ['Sunglasses', 'Reading Glasses', 'Ski Goggles'],
+  kitchen: ['Coffee Mug', 'Cutting Board', 'Chef Knife', 'Teapot'],
+  lighting: ['Desk Lamp', 'Floor Lamp', 'String Lights', 'Lantern'],
+  textiles: ['Throw Blanket', 'Cushion', 'Bath Towel', 'Rug'],
+  camping: ['Tent', 'Sleeping Bag', 'Camping Stove', 'Camp Chair'],
+  hiking: ['Trekking Poles', 'Water Bottle', 'Headlamp', 'Daypack'],
+  audio: ['Headphones', 'Earbuds', 'Bluetooth Speaker', 'Turntable'],
+  power: ['Power Bank', 'USB-C Charger', 'Solar Panel', 'Cable Set'],
+  peripherals: ['Keyboard', 'Mouse', 'USB-C Hub', 'Webcam'],
+};
+const basePrice: Record<string, number> = { shoes: 6900, apparel: 3900, accessories: 2500, home: 1900, outdoor: 4500, electronics: 5900 };
+const brands = ['Northwind', 'Acme', 'Fjällräv', 'Contoso', 'Lumen', 'Kestrel', 'Émile & Co', 'Tailwind', 'Bergström', 'Océane'];
+const adjectives = ['Classic', 'Urban', 'Alpine', 'Everyday', 'Pro', 'Lightweight', 'Vintage', 'Eco', 'Signature', 'Compact', 'Rugged', 'Café'];
+const colours = ['black', 'white', 'navy', 'olive', 'red', 'grey', 'sand', 'blue'];
+const sizes: Partial<Record<string, string[]>> = {
+  shoes: ['38', '39', '40', '41', '42', '43', '44', '45', '46'],
+  apparel: ['XS', 'S', 'M', 'L', 'XL'],
+};
 
 /** A small deterministic pseudo-random generator (mulberry32), so every seed run makes the same catalog. */
 function random(seed: number) {
@@ -31,34 +49,44 @@ export interface SeedProduct {
   available: number;
 }
 
-/** Generates `count` products across the demo categories, the same every time. */
+/** Generates `count` products across the leaf categories, with brands, prices, attributes and stock; the same every time. */
 export function demoCatalog(count: number): SeedProduct[] {
   const next = random(42);
-  const names = Object.keys(categories) as (keyof typeof categories)[];
+  const pick = <T>(items: readonly T[]) => items[Math.floor(next() * items.length)]!;
   return Array.from({ length: count }, (_, i) => {
-    const category = names[i % names.length]!;
-    const { nouns, base } = categories[category];
-    const noun = nouns[Math.floor(next() * nouns.length)]!;
-    const adjective = adjectives[Math.floor(next() * adjectives.length)]!;
-    const brand = brands[Math.floor(next() * brands.length)]!;
+    const category = leafCategories[i % leafCategories.length]!;
+    const categories = categoryPath(category);
+    const root = categories[0]!;
+    const noun = pick(nouns[category] ?? ['Item']);
+    const adjective = pick(adjectives);
+    const brand = pick(brands);
+    const colour = pick(colours);
+    const sizeRange = sizes[root];
+    const attributes: Record<string, string[]> = { colour: [colour] };
+    if (sizeRange) {
+      const from = Math.floor(next() * (sizeRange.length - 2));
+      attributes.size = sizeRange.slice(from, from + 3);
+    }
     const id = `p-${String(i + 1).padStart(5, '0')}`;
     return {
       id,
       doc: {
         name: `${adjective} ${noun}`,
-        description: `${brand} ${adjective.toLowerCase()} ${noun.toLowerCase()}, item ${i + 1} of the demo catalog.`,
+        description: `${brand} ${adjective.toLowerCase()} ${noun.toLowerCase()} in ${colour}, item ${i + 1} of the demo catalog.`,
         category,
+        categories,
         brand,
-        price: { amount: base + Math.floor(next() * 40) * 100 + 99, currency: 'EUR' },
+        price: { amount: basePrice[root]! + Math.floor(next() * 40) * 100 + 99, currency: 'EUR' },
+        attributes,
         imageUrls: [],
         createdAt: new Date(Date.UTC(2026, 0, 1) + i * 3_600_000).toISOString(),
       },
-      available: 5 + Math.floor(next() * 200),
+      available: next() < 0.05 ? 0 : 5 + Math.floor(next() * 200),
     };
   });
 }
 
-/** Writes products and their stock to Firestore with a bulk writer; `onProgress` hears how many are done. */
+/** Writes products and their stock to Firestore with a bulk writer; `onProgress` hears how many products are done. */
 export async function writeCatalog(fs: Firestore, products: SeedProduct[], onProgress?: (done: number) => void): Promise<void> {
   const writer = fs.bulkWriter();
   let done = 0;

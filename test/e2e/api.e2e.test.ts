@@ -63,12 +63,16 @@ describe('the HTTP API', () => {
     expect(second.body!.nextCursor).toBeNull();
   });
 
-  it('when anyone browses the catalog, then products come with price and available stock, filtered and paged', async () => {
+  it('when anyone browses a category, then its sub-categories’ products come with price and stock, by name, paged', async () => {
     const page = await api('/v1/products?category=shoes&limit=5');
     expect(page.status).toBe(200);
-    const items = page.body!.items as { category: string; price: { amount: number; currency: string }; available: number }[];
+    const items = page.body!.items as { name: string; category: string; categories: string[]; price: { currency: string }; available: number }[];
     expect(items).toHaveLength(5);
-    expect(items.every((p) => p.category === 'shoes' && p.price.currency === 'EUR' && p.available >= 0)).toBe(true);
+    expect(items.every((p) => p.categories.includes('shoes') && p.category !== 'shoes' && p.price.currency === 'EUR' && p.available >= 0)).toBe(true);
+    expect(items.map((p) => p.name)).toEqual(items.map((p) => p.name).sort());
+    const leaf = (await api('/v1/products?category=boots&limit=100')).body!.items as { category: string }[];
+    expect(leaf.length).toBeGreaterThan(0);
+    expect(leaf.every((p) => p.category === 'boots')).toBe(true);
     const next = await api(`/v1/products?category=shoes&limit=5&cursor=${page.body!.nextCursor as string}`);
     expect((next.body!.items as { id: string }[]).map((p) => p.id)).not.toContain((items[0] as unknown as { id: string }).id);
     const one = await api('/v1/products/p-00001');

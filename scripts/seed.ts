@@ -1,0 +1,44 @@
+import { parseArgs } from 'node:util';
+import cliProgress from 'cli-progress';
+import { createFirestore } from '../functions/lib/firestore.ts';
+import { demoCatalog, writeCatalog } from './seed/catalog.ts';
+import { emulatorPorts } from './stack/dev-ports.ts';
+
+// Writes the deterministic demo catalog (products and stock) to Firestore: the emulator of `npm run dev` unless
+// FIRESTORE_EMULATOR_HOST says otherwise. Writing to a real Firestore needs --production.
+const { values } = parseArgs({
+  options: {
+    products: { type: 'string', default: '60' },
+    project: { type: 'string', default: process.env.GOOGLE_CLOUD_PROJECT ?? 'saga-commerce-local' },
+    production: { type: 'boolean', default: false },
+  },
+});
+const count = Number(values.products);
+if (!Number.isInteger(count) || count < 1 || count > 1_000_000) {
+  console.error(`--products must be a whole number from 1 to 1000000, not "${values.products}"`);
+  process.exit(2);
+}
+if (!values.production) {
+  process.env.FIRESTORE_EMULATOR_HOST ??= `127.0.0.1:${emulatorPorts().firestore}`;
+  process.env.METADATA_SERVER_DETECTION ??= 'none';
+}
+const target = process.env.FIRESTORE_EMULATOR_HOST ? `the Firestore emulator at ${process.env.FIRESTORE_EMULATOR_HOST}` : `Firestore of project ${values.project}`;
+
+const fs = createFirestore(values.project);
+const bar = new cliProgress.SingleBar(
+  { format: `seeding ${count} products into ${target} [{bar}] {percentage}% {value}/{total} {duration}s`, hideCursor: true },
+  cliProgress.Presets.shades_classic,
+);
+const started = performance.now();
+bar.start(count, 0);
+try {
+  await writeCatalog(fs, demoCatalog(count), (done) => bar.update(done));
+  bar.stop();
+  console.log(`done in ${((performance.now() - started) / 1000).toFixed(1)} s`);
+} catch (err) {
+  bar.stop();
+  console.error(`seeding failed: ${(err as Error).message}\nIs the emulator running (npm run dev), or FIRESTORE_EMULATOR_HOST right?`);
+  process.exitCode = 1;
+} finally {
+  await fs.terminate();
+}
