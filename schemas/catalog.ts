@@ -36,3 +36,6 @@ export function categoryPath(id: CategoryId): CategoryId[] {
 
 /** Categories with no children: the ones products are filed in. */
 export const leafCategories = categoryIds.filter((id) => !categoryIds.some((c) => categoryTree[c].parent === id));
+
+/** Product attributes a shopper can filter on (query parameters of the same name). */
+export const attributeNames = ['colour', 'size'] as const;

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { attributeNames, categoryIds } from './catalog.ts';
 import { CancellationReason, Contact, MAX_ORDER_LINES, Money, ProductId, Quantity } from './common.ts';
 
 /** Body of `POST /v1/orders`. Prices are never taken from the client. */
@@ -53,12 +54,32 @@ export const ListOrdersQuery = z.strictObject({
   cursor: z.string().max(512).optional(),
 });
 
-/** Query of `GET /v1/products`. */
-export const ListProductsQuery = z.strictObject({
-  category: z.string().regex(/^[a-z0-9-]{1,64}$/).optional(),
-  limit: z.coerce.number().int().min(1).max(100).default(20),
-  cursor: z.string().max(512).optional(),
-});
+const list = (item: z.ZodString) =>
+  z
+    .string()
+    .max(500)
+    .transform((v) => v.split(',').map((s) => s.trim()).filter(Boolean))
+    .pipe(z.array(item).min(1).max(20));
+const minorUnits = z.coerce.number().int().min(0).max(Number.MAX_SAFE_INTEGER);
+
+/** Query of `GET /v1/products`: search words, filters, sort and page. Lists are comma-separated. */
+export const ListProductsQuery = z
+  .strictObject({
+    q: z.string().trim().max(200).optional(),
+    category: z.enum(categoryIds).optional(),
+    brand: list(z.string().max(100)).optional(),
+    minPrice: minorUnits.optional(),
+    maxPrice: minorUnits.optional(),
+    inStock: z.enum(['true', 'false']).transform((v) => v === 'true').optional(),
+    ...Object.fromEntries(attributeNames.map((name) => [name, list(z.string().max(50)).optional()])),
+    sort: z.enum(['relevance', 'price_asc', 'price_desc', 'newest', 'name']).default('relevance'),
+    limit: z.coerce.number().int().min(1).max(100).default(20),
+    cursor: z.string().max(512).optional(),
+  })
+  .refine((q) => q.minPrice === undefined || q.maxPrice === undefined || q.minPrice <= q.maxPrice, {
+    message: 'minPrice must not be above maxPrice',
+    path: ['minPrice'],
+  });
 
 /** A catalog product as the API returns it. */
 export const ProductView = z.object({

@@ -1,14 +1,19 @@
 import type { Firestore } from '@google-cloud/firestore';
 import { z } from 'zod';
-import { ListProductsQuery, ProductId, type ProductView } from '../../schemas/index.ts';
-import { getAvailable, getProducts, listProducts, type Product } from '../lib/catalog.ts';
+import { attributeNames, ListProductsQuery, ProductId, type ProductView } from '../../schemas/index.ts';
+import { getAvailable, getProducts, type Product } from '../lib/catalog.ts';
 import type { Route } from '../lib/http/api.ts';
 import { decodeCursor, encodeCursor } from '../lib/http/cursor.ts';
 import { HttpProblem, validationProblem } from '../lib/http/problem.ts';
+import { search, type SearchIndex } from './search.ts';
 
-const Position = z.object({ name: z.string(), id: ProductId });
+const Position = z.object({
+  s: z.enum(['relevance', 'price_asc', 'price_desc', 'newest', 'name']),
+  k: z.union([z.string(), z.number()]),
+  i: ProductId,
+});
 
-const view = (p: Product, available: number): ProductView => ({
+const view = (p: Omit<Product, 'available'>, available: number): ProductView => ({
   id: p.id,
   name: p.name,
   description: p.description,
@@ -21,8 +26,11 @@ const view = (p: Product, available: number): ProductView => ({
   available,
 });
 
-/** Catalog reads are public, as on any shop front; a token that is sent must still be valid. */
-export function createCatalogRoutes(deps: { firestore: Firestore }): Route[] {
+/**
+ * Catalog API: search and browse over this instance's catalog projection, and product reads from Firestore. Reads are
+ * public, as on any shop front; a token that is sent must still be valid.
+ */
+export function createCatalogRoutes(deps: { firestore: Firestore; projection: () => Promise<SearchIndex> }): Route[] {
   const { firestore } = deps;
   return [
     {
@@ -30,19 +38,34 @@ export function createCatalogRoutes(deps: { firestore: Firestore }): Route[] {
       path: /^\/v1\/products\/?$/,
       auth: 'public',
       async handle({ req }) {
-        const query = ListProductsQuery.safeParse(req.query);
-        if (!query.success) throw validationProblem(query.error, 'query');
-        const { category, limit, cursor } = query.data;
-        const after = cursor ? decodeCursor(cursor, Position) : undefined;
-        const page = await listProducts(firestore, { category, limit: limit + 1, after });
-        const items = page.slice(0, limit);
-        const available = await getAvailable(firestore, items.map((p) => p.id));
-        const last = items.at(-1);
+        const parsed = ListProductsQuery.safeParse(req.query);
+        if (!parsed.success) throw validationProblem(parsed.error, 'query');
+        const { q, category, brand, minPrice, maxPrice, inStock, sort, limit, cursor } = parsed.data;
+        const attributes = Object.fromEntries(
+          attributeNames.flatMap((name) => {
+            const values = (parsed.data as Record<string, unknown>)[name] as string[] | undefined;
+            return values ? [[name, values]] : [];
+          }),
+        );
+        const position = cursor ? decodeCursor(cursor, Position) : undefined;
+        const result = search(await deps.projection(), {
+          q, category, brands: brand, minPrice, maxPrice, inStock, attributes, sort, limit,
+          ...(position ? { after: { key: position.k, id: position.i } } : {}),
+        });
+        if (position && position.s !== result.sort) {
+          throw HttpProblem.of('validation-error', 'query.cursor: belongs to another sort order', {
+            errors: [{ path: 'query.cursor', message: 'belongs to another sort order; start again without a cursor' }],
+          });
+        }
+        // Stock shown is read now from the source of truth; the projection's copy only filters.
+        const available = await getAvailable(firestore, result.items.map((p) => p.id));
         return {
           status: 200,
           body: {
-            items: items.map((p) => view(p, available.get(p.id) ?? 0)),
-            nextCursor: page.length > limit && last ? encodeCursor({ name: last.name, id: last.id }) : null,
+            items: result.items.map((p) => view(p, available.get(p.id) ?? 0)),
+            facets: result.facets,
+            total: result.total,
+            nextCursor: result.next ? encodeCursor({ s: result.sort, k: result.next.key, i: result.next.id }) : null,
           },
         };
       },

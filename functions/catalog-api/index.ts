@@ -4,5 +4,13 @@ import { httpApi } from '../lib/http/api.ts';
 import { verifyToken } from '../lib/http/verifier.ts';
 import { logger } from '../lib/logger.ts';
 import { createCatalogRoutes } from './handler.ts';
+import { createCatalogProjection } from './projection.ts';
 
-http('catalog-api', httpApi({ routes: createCatalogRoutes({ firestore: firestore() }), verify: verifyToken, log: logger }));
+http(
+  'catalog-api',
+  httpApi({
+    routes: createCatalogRoutes({ firestore: firestore(), projection: createCatalogProjection(firestore(), logger) }),
+    verify: verifyToken,
+    log: logger,
+  }),
+);

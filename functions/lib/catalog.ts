@@ -1,4 +1,4 @@
-import { FieldPath, type Firestore } from '@google-cloud/firestore';
+import type { Firestore } from '@google-cloud/firestore';
 import { z } from 'zod';
 import { Money } from '../../schemas/index.ts';
 import { collections } from './firestore.ts';
@@ -42,16 +42,4 @@ export async function getAvailable(fs: Firestore, ids: readonly string[]): Promi
   if (ids.length === 0) return new Map();
   const snaps = await fs.getAll(...ids.map((id) => fs.collection(collections.stock).doc(id)));
   return new Map(snaps.map((s) => [s.id, s.exists ? StockDoc.parse(s.data()).available : 0]));
-}
-
-/** One page of products ordered by name, optionally in one category or any of its sub-categories, after a (name, id) position. */
-export async function listProducts(
-  fs: Firestore,
-  options: { category?: string; limit: number; after?: { name: string; id: string } },
-): Promise<Product[]> {
-  let query = fs.collection(collections.products).orderBy('name').orderBy(FieldPath.documentId());
-  if (options.category) query = query.where('categories', 'array-contains', options.category);
-  if (options.after) query = query.startAfter(options.after.name, options.after.id);
-  const snap = await query.limit(options.limit).get();
-  return snap.docs.map((d) => ({ id: d.id, ...ProductDoc.parse(d.data()) }));
 }

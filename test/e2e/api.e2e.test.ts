@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { api, placeOrder, seedProduct, tokenFor, unique, finalOrder } from '../support/saga.ts';
+import { api, eventually, placeOrder, seedProduct, tokenFor, unique, finalOrder } from '../support/saga.ts';
 
 const problemOf = (res: Awaited<ReturnType<typeof api>>) => ({
   status: res.status,
@@ -69,7 +69,8 @@ describe('the HTTP API', () => {
     const items = page.body!.items as { name: string; category: string; categories: string[]; price: { currency: string }; available: number }[];
     expect(items).toHaveLength(5);
     expect(items.every((p) => p.categories.includes('shoes') && p.category !== 'shoes' && p.price.currency === 'EUR' && p.available >= 0)).toBe(true);
-    expect(items.map((p) => p.name)).toEqual(items.map((p) => p.name).sort());
+    const names = items.map((p) => p.name.toLowerCase());
+    expect(names).toEqual([...names].sort());
     const leaf = (await api('/v1/products?category=boots&limit=100')).body!.items as { category: string }[];
     expect(leaf.length).toBeGreaterThan(0);
     expect(leaf.every((p) => p.category === 'boots')).toBe(true);
@@ -78,5 +79,37 @@ describe('the HTTP API', () => {
     const one = await api('/v1/products/p-00001');
     expect(one.body).toMatchObject({ id: 'p-00001', price: { currency: 'EUR' } });
     expect((await api('/v1/products/nope')).status).toBe(404);
+  });
+
+  it('when a shopper searches, then words narrow the result, filters combine, facets count it and bad parameters are named', async () => {
+    const marker = unique('zq').replace('-', '');
+    const cheap = await seedProduct({ name: `Kaffee Becher ${marker}`, price: 900, available: 3 });
+    const dear = await seedProduct({ name: `Kaffee Mühle ${marker}`, price: 4900, available: 0 });
+    const found = await eventually(() => api(`/v1/products?q=${marker.slice(0, -2)}&sort=price_asc`), (r) => (r.body?.total as number) === 2);
+    expect((found.body!.items as { id: string }[]).map((p) => p.id)).toEqual([cheap, dear]);
+    const narrowed = await api(`/v1/products?q=muhle%20${marker}`);
+    expect((narrowed.body!.items as { id: string }[]).map((p) => p.id)).toEqual([dear]);
+    const inStock = await api(`/v1/products?q=${marker}&inStock=true&maxPrice=1000`);
+    expect((inStock.body!.items as { id: string; available: number }[]).map((p) => [p.id, p.available])).toEqual([[cheap, 3]]);
+    expect(found.body!.facets).toMatchObject({ brand: { Testing: 2 }, category: { test: 2 } });
+
+    const shoes = await api('/v1/products?category=shoes&brand=Northwind,Lumen&colour=white,black&sort=price_desc&limit=2');
+    const hits = shoes.body!.items as { brand: string; categories: string[]; attributes: { colour: string[] }; price: { amount: number } }[];
+    expect(hits.length).toBeGreaterThan(0);
+    expect(hits.every((p) => ['Northwind', 'Lumen'].includes(p.brand) && p.categories.includes('shoes') && ['white', 'black'].includes(p.attributes.colour[0]!))).toBe(true);
+    expect(shoes.body!.total).toBe(3);
+    expect(hits.map((p) => p.price.amount)).toEqual(hits.map((p) => p.price.amount).sort((a, b) => b - a));
+
+    for (const [query, path] of [
+      ['colour=black&shade=dark', 'query'],
+      ['minPrice=500&maxPrice=100', 'query.minPrice'],
+      ['limit=101', 'query.limit'],
+      ['category=nope', 'query.category'],
+      ['sort=cheapest', 'query.sort'],
+      [`sort=name&cursor=${encodeURIComponent(shoes.body!.nextCursor as string)}`, 'query.cursor'],
+    ] as const) {
+      const res = await api(`/v1/products?${query}`);
+      expect({ query, status: res.status, path: (res.body?.errors as { path: string }[] | undefined)?.[0]?.path }).toEqual({ query, status: 400, path });
+    }
   });
 });
