@@ -1,3 +1,6 @@
+import { z } from 'zod';
+import { Money } from './common.ts';
+
 /** The category tree: every category with its display name and parent; products sit in leaf categories. */
 export const categoryTree = {
   shoes: { name: 'Shoes', parent: null },
@@ -39,3 +42,37 @@ export const leafCategories = categoryIds.filter((id) => !categoryIds.some((c) =
 
 /** Product attributes a shopper can filter on (query parameters of the same name). */
 export const attributeNames = ['colour', 'size'] as const;
+
+/** Categories products can be filed in (leaves of the tree), as a zod enum. */
+export const LeafCategory = z.enum(leafCategories as [CategoryId, ...CategoryId[]]);
+
+const productFields = {
+  name: z.string().trim().min(1).max(200),
+  description: z.string().max(5000),
+  category: LeafCategory,
+  brand: z.string().trim().min(1).max(100),
+  price: Money.refine((m) => m.amount > 0, { message: 'must be more than zero', path: ['amount'] }),
+  attributes: z.partialRecord(z.enum(attributeNames), z.array(z.string().trim().min(1).max(50)).min(1).max(50)),
+};
+
+/** Body of `POST /v1/products` (admin). */
+export const CreateProductRequest = z.strictObject({
+  ...productFields,
+  description: productFields.description.default(''),
+  attributes: productFields.attributes.default({}),
+  stock: z.number().int().min(0).max(1_000_000).default(0),
+});
+export type CreateProductRequest = z.infer<typeof CreateProductRequest>;
+
+/** Body of `PATCH /v1/products/{id}` (admin, JSON merge patch): any of the product's fields. */
+export const UpdateProductRequest = z
+  .strictObject(productFields)
+  .partial()
+  .refine((patch) => Object.keys(patch).length > 0, { message: 'change at least one field' });
+export type UpdateProductRequest = z.infer<typeof UpdateProductRequest>;
+
+/** Body of `POST /v1/products/{id}/stock-adjustments` (admin). */
+export const StockAdjustmentRequest = z.strictObject({
+  delta: z.number().int().min(-1_000_000).max(1_000_000).refine((d) => d !== 0, { message: 'must not be zero' }),
+  reason: z.string().trim().min(1).max(200),
+});

@@ -78,6 +78,14 @@ export const NotificationSent = z.object({
   providerMessageId: z.string(),
 });
 
+/** A product was created, changed, archived, restored or had its stock adjusted by an admin. */
+export const CatalogProductChanged = z.object({
+  productId: ProductId,
+  change: z.enum(['created', 'updated', 'archived', 'restored', 'stock_adjusted']),
+  /** The product's version after the change (its ETag without quotes). */
+  version: z.string(),
+});
+
 /** Every event type with the schema of its data; a topic is named after the event type it carries. */
 export const eventSchemas = {
   'order.placed': OrderPlaced,
@@ -89,6 +97,7 @@ export const eventSchemas = {
   'order.confirmed': OrderConfirmed,
   'order.cancelled': OrderCancelled,
   'notification.sent': NotificationSent,
+  'catalog.product.changed': CatalogProductChanged,
 } as const;
 
 export type EventType = keyof typeof eventSchemas;

@@ -39,9 +39,9 @@ export const functions = {
   },
   'catalog-api': {
     trigger: 'http',
-    description: 'Browse products with their available stock.',
+    description: 'Search and browse products with their available stock; admins create and change them.',
     routes: ['/v1/products'],
-    publishes: [],
+    publishes: ['catalog.product.changed'],
   },
   'payment-charge': {
     trigger: 'topic',

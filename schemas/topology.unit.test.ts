@@ -18,8 +18,8 @@ describe('the topology table', () => {
     for (const type of published) expect(eventTypes).toContain(type);
   });
 
-  it('when an event has no consumer, then it is only the final notification.sent (kept by an audit subscription)', () => {
-    expect(eventTypes.filter((t) => !consumed.has(t))).toEqual(['notification.sent']);
+  it('when an event has no consumer yet, then it is one that ends a flow (kept by an audit subscription)', () => {
+    expect(eventTypes.filter((t) => !consumed.has(t))).toEqual(['notification.sent', 'catalog.product.changed']);
   });
 
   it('when a delivery policy is derived, then dead-lettering stays inside Pub/Sub’s 5–100 attempts and retries back off', () => {

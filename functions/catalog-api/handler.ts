@@ -1,11 +1,28 @@
+import { createHash } from 'node:crypto';
 import type { Firestore } from '@google-cloud/firestore';
+import type { Request } from '@google-cloud/functions-framework';
 import { z } from 'zod';
-import { attributeNames, ListProductsQuery, ProductId, type ProductView } from '../../schemas/index.ts';
-import { getAvailable, getProducts, type Product } from '../lib/catalog.ts';
+import { attributeNames, ListProductsQuery, ProductId } from '../../schemas/index.ts';
+import { getAvailable, ProductDoc, productEtag, StockDoc, versionOf } from '../lib/catalog.ts';
+import { collections } from '../lib/firestore.ts';
+import type { Publish } from '../lib/pubsub.ts';
+import { createAdminRoutes } from './admin.ts';
 import type { Route } from '../lib/http/api.ts';
 import { decodeCursor, encodeCursor } from '../lib/http/cursor.ts';
 import { HttpProblem, validationProblem } from '../lib/http/problem.ts';
 import { search, type SearchIndex } from './search.ts';
+import { view } from './view.ts';
+
+/** Shared caches may keep catalog reads briefly; prices for orders are always read from Firestore. */
+const PUBLIC_CACHE = 'public, max-age=5';
+
+/** True when the client's If-None-Match names this ETag (weak comparison, as RFC 9110 asks for GET). */
+function notModified(req: Request, etag: string): boolean {
+  const header = req.get('if-none-match');
+  if (!header) return false;
+  const bare = (tag: string) => tag.trim().replace(/^W\//, '');
+  return header.trim() === '*' || header.split(',').some((tag) => bare(tag) === bare(etag));
+}
 
 const Position = z.object({
   s: z.enum(['relevance', 'price_asc', 'price_desc', 'newest', 'name']),
@@ -13,24 +30,12 @@ const Position = z.object({
   i: ProductId,
 });
 
-const view = (p: Omit<Product, 'available'>, available: number): ProductView => ({
-  id: p.id,
-  name: p.name,
-  description: p.description,
-  category: p.category,
-  categories: p.categories,
-  brand: p.brand,
-  price: p.price,
-  attributes: p.attributes,
-  imageUrls: p.imageUrls,
-  available,
-});
 
 /**
  * Catalog API: search and browse over this instance's catalog projection, and product reads from Firestore. Reads are
  * public, as on any shop front; a token that is sent must still be valid.
  */
-export function createCatalogRoutes(deps: { firestore: Firestore; projection: () => Promise<SearchIndex> }): Route[] {
+export function createCatalogRoutes(deps: { firestore: Firestore; projection: () => Promise<SearchIndex>; publish: Publish }): Route[] {
   const { firestore } = deps;
   return [
     {
@@ -59,32 +64,39 @@ export function createCatalogRoutes(deps: { firestore: Firestore; projection: ()
         }
         // Stock shown is read now from the source of truth; the projection's copy only filters.
         const available = await getAvailable(firestore, result.items.map((p) => p.id));
-        return {
-          status: 200,
-          body: {
-            items: result.items.map((p) => view(p, available.get(p.id) ?? 0)),
-            facets: result.facets,
-            total: result.total,
-            nextCursor: result.next ? encodeCursor({ s: result.sort, k: result.next.key, i: result.next.id }) : null,
-          },
+        const body = {
+          items: result.items.map((p) => view(p, available.get(p.id) ?? 0)),
+          facets: result.facets,
+          total: result.total,
+          nextCursor: result.next ? encodeCursor({ s: result.sort, k: result.next.key, i: result.next.id }) : null,
         };
+        const etag = `W/"${createHash('sha256').update(JSON.stringify(body)).digest('base64url').slice(0, 27)}"`;
+        const headers = { ETag: etag, 'Cache-Control': PUBLIC_CACHE };
+        return notModified(req, etag) ? { status: 304, headers } : { status: 200, headers, body };
       },
     },
     {
       method: 'GET',
       path: /^\/v1\/products\/([^/]+)$/,
       auth: 'public',
-      async handle({ params }) {
+      async handle({ req, params, caller }) {
         const id = ProductId.safeParse(params[0]);
-        if (!id.success) throw validationProblem(id.error, 'path');
-        const [products, available] = await Promise.all([
-          getProducts(firestore, [id.data]),
-          getAvailable(firestore, [id.data]),
-        ]);
-        const product = products.get(id.data);
-        if (!product) throw HttpProblem.of('not-found', `no product ${id.data}`);
-        return { status: 200, body: view(product, available.get(id.data) ?? 0) };
+        if (!id.success) throw HttpProblem.of('not-found', `no product ${params[0]}`);
+        const [snap, stock] = await firestore.getAll(
+          firestore.collection(collections.products).doc(id.data),
+          firestore.collection(collections.stock).doc(id.data),
+        );
+        const admin = caller?.admin === true;
+        const doc = snap!.exists ? ProductDoc.parse(snap!.data()) : null;
+        if (!doc || (doc.status === 'archived' && !admin)) throw HttpProblem.of('not-found', `no product ${id.data}`);
+        const available = stock!.exists ? StockDoc.parse(stock!.data()).available : 0;
+        const etag = productEtag(versionOf(snap!.updateTime!), available);
+        const headers = { ETag: etag, 'Cache-Control': admin ? 'private, no-store' : PUBLIC_CACHE };
+        if (notModified(req, etag)) return { status: 304, headers };
+        const product = { id: id.data, ...doc };
+        return { status: 200, headers, body: admin ? { ...view(product, available), status: doc.status } : view(product, available) };
       },
     },
+    ...createAdminRoutes({ firestore, publish: deps.publish }),
   ];
 }

@@ -3,13 +3,14 @@ import { firestore } from '../lib/firestore.ts';
 import { httpApi } from '../lib/http/api.ts';
 import { verifyToken } from '../lib/http/verifier.ts';
 import { logger } from '../lib/logger.ts';
+import { publish } from '../lib/pubsub.ts';
 import { createCatalogRoutes } from './handler.ts';
 import { createCatalogProjection } from './projection.ts';
 
 http(
   'catalog-api',
   httpApi({
-    routes: createCatalogRoutes({ firestore: firestore(), projection: createCatalogProjection(firestore(), logger) }),
+    routes: createCatalogRoutes({ firestore: firestore(), projection: createCatalogProjection(firestore(), logger), publish }),
     verify: verifyToken,
     log: logger,
   }),

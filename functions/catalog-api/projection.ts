@@ -36,6 +36,10 @@ export function createCatalogProjection(fs: Firestore, log: () => Logger): () =>
               continue;
             }
             const parsed = ProductDoc.safeParse(change.doc.data());
+            if (parsed.success && parsed.data.status === 'archived') {
+              items.delete(id);
+              continue;
+            }
             if (!parsed.success) {
               log().warn({ productId: id }, 'product document does not match the schema; left out of search');
               items.delete(id);

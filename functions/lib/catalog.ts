@@ -1,4 +1,4 @@
-import type { Firestore } from '@google-cloud/firestore';
+import type { Firestore, Timestamp } from '@google-cloud/firestore';
 import { z } from 'zod';
 import { Money } from '../../schemas/index.ts';
 import { collections } from './firestore.ts';
@@ -17,6 +17,8 @@ export const ProductDoc = z.object({
   attributes: z.record(z.string(), z.array(z.string())).default({}),
   imageUrls: z.array(z.string()).default([]),
   createdAt: z.string(),
+  /** Archived products are hidden from shoppers and cannot be ordered. */
+  status: z.enum(['active', 'archived']).default('active'),
 });
 export type ProductDoc = z.infer<typeof ProductDoc>;
 
@@ -43,3 +45,9 @@ export async function getAvailable(fs: Firestore, ids: readonly string[]): Promi
   const snaps = await fs.getAll(...ids.map((id) => fs.collection(collections.stock).doc(id)));
   return new Map(snaps.map((s) => [s.id, s.exists ? StockDoc.parse(s.data()).available : 0]));
 }
+
+/** A document version as text, from its update time. */
+export const versionOf = (updateTime: Timestamp) => `${updateTime.seconds}.${String(updateTime.nanoseconds).padStart(9, '0')}`;
+
+/** The ETag of a product's representation: its document version and the stock it shows. */
+export const productEtag = (version: string, available: number) => `"${version}-${available}"`;

@@ -26,7 +26,9 @@ export function createOrderRoutes(deps: { db: Knex; firestore: Firestore; publis
         const body = PlaceOrderRequest.safeParse(req.body);
         if (!body.success) throw validationProblem(body.error, 'body');
         const { items, payment, contact } = body.data;
-        const priced = priceOrder(items, await getProducts(firestore, items.map((i) => i.productId)));
+        const products = await getProducts(firestore, items.map((i) => i.productId));
+        const orderable = new Map([...products].filter(([, p]) => p.status === 'active'));
+        const priced = priceOrder(items, orderable);
         if (!priced.ok) {
           throw priced.problem === 'unknown-product'
             ? HttpProblem.of('unknown-product', `unknown products: ${priced.productIds.join(', ')}`)

@@ -80,6 +80,7 @@ export function demoCatalog(count: number): SeedProduct[] {
         attributes,
         imageUrls: [],
         createdAt: new Date(Date.UTC(2026, 0, 1) + i * 3_600_000).toISOString(),
+        status: 'active',
       },
       available: next() < 0.05 ? 0 : 5 + Math.floor(next() * 200),
     };

@@ -22,8 +22,10 @@ export interface RouteContext<C extends Caller | null> {
 
 /** One endpoint: method, path pattern (capture groups become params), and who may call it. */
 export type Route =
-  | { method: 'GET' | 'POST'; path: RegExp; auth: 'required'; handle: (ctx: RouteContext<Caller>) => Promise<Reply> }
-  | { method: 'GET' | 'POST'; path: RegExp; auth: 'public'; handle: (ctx: RouteContext<Caller | null>) => Promise<Reply> };
+  | { method: Method; path: RegExp; auth: 'required' | 'admin'; handle: (ctx: RouteContext<Caller>) => Promise<Reply> }
+  | { method: Method; path: RegExp; auth: 'public'; handle: (ctx: RouteContext<Caller | null>) => Promise<Reply> };
+
+type Method = 'GET' | 'POST' | 'PATCH';
 
 /** Routes a request, authenticates it, runs the handler and turns every failure into problem+json. */
 export function httpApi(options: { routes: Route[]; verify: VerifyToken; log: () => Logger; clock?: () => Date }) {
@@ -64,7 +66,7 @@ async function dispatch(
     throw HttpProblem.of('service-unavailable', 'cannot verify tokens right now; retry shortly');
   });
   if (req.get('authorization') !== undefined && caller === null) throw unauthenticated();
-  if (req.method === 'POST' && !req.is('application/json')) {
+  if ((req.method === 'POST' || req.method === 'PATCH') && !req.is(['application/json', 'application/merge-patch+json'])) {
     throw HttpProblem.of('unsupported-media-type', 'send the body as JSON with Content-Type: application/json');
   }
   const params = found.match!.slice(1).map((p) => {
@@ -76,10 +78,9 @@ async function dispatch(
   });
   const now = options.clock?.() ?? new Date();
   const { route } = found;
-  if (route.auth === 'required') {
-    if (!caller) throw unauthenticated();
-    return route.handle({ req, params, caller, now, log });
-  }
+  if (route.auth === 'public') return route.handle({ req, params, caller, now, log });
+  if (!caller) throw unauthenticated();
+  if (route.auth === 'admin' && !caller.admin) throw HttpProblem.of('forbidden', 'this needs the admin role');
   return route.handle({ req, params, caller, now, log });
 }
 
