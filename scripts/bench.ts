@@ -102,7 +102,7 @@ const project = 'saga-commerce-bench';
 const port = () => freePort();
 const ports = {
   gateway: await port(), pubsub: await port(), firestore: await port(), smtp: await port(), mailWeb: await port(),
-  payment: await port(), sms: await port(), postgres: await port(),
+  payment: await port(), sms: await port(), storage: await port(), postgres: await port(),
   functions: Object.fromEntries(await Promise.all(functionNames.map(async (fn) => [fn, await port()]))) as Record<FunctionName, number>,
 };
 console.log('Starting the local stack for the benchmark (embedded PostgreSQL, log level warn)…');

@@ -48,6 +48,7 @@ const rows: [string, string][] = [
   ['Mail (maildev web UI)', stack.urls.mailWeb],
   ['Payment simulator', stack.urls.payment],
   ['SMS sink', `${stack.urls.sms}/v1/messages`],
+  ['Cloud Storage endpoint (images)', stack.urls.storage],
   ['Pub/Sub emulator', `127.0.0.1:${ports.pubsub}`],
   ['Firestore emulator', `127.0.0.1:${ports.firestore}`],
   ['PostgreSQL', stack.databaseUrl.replace(/:[^:@/]+@/, ':***@')],

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Timestamp, type DocumentSnapshot, type Firestore } from '@google-cloud/firestore';
+import type { Storage } from '@google-cloud/storage';
 import {
   categoryPath,
   CreateProductRequest,
@@ -16,6 +17,7 @@ import { HttpProblem, validationProblem } from '../lib/http/problem.ts';
 import { stableId } from '../lib/ids.ts';
 import type { Logger } from '../lib/logger.ts';
 import type { Publish } from '../lib/pubsub.ts';
+import { createImageRoutes } from './images.ts';
 import { view } from './view.ts';
 
 const ALREADY_EXISTS = 6;
@@ -25,7 +27,7 @@ const STOCK_ATTEMPTS = 8;
 const codeOf = (err: unknown) => (err as { code?: number }).code;
 
 /** Admin writes: create and change products with optimistic concurrency (ETag / If-Match), archive, restore, stock. */
-export function createAdminRoutes(deps: { firestore: Firestore; publish: Publish }): Route[] {
+export function createAdminRoutes(deps: { firestore: Firestore; publish: Publish; storage: Storage; bucket: string; publicUrl: string }): Route[] {
   const fs = deps.firestore;
   const productRef = (id: string) => fs.collection(collections.products).doc(id);
   const stockRef = (id: string) => fs.collection(collections.stock).doc(id);
@@ -64,7 +66,16 @@ export function createAdminRoutes(deps: { firestore: Firestore; publish: Publish
     return { status: 200, headers: { ETag: after.etag, 'Cache-Control': 'no-store' }, body: { ...view(after.doc, after.available), status: after.doc.status } };
   }
 
+  const imageRoutes = createImageRoutes({
+    firestore: fs,
+    storage: deps.storage,
+    bucket: deps.bucket,
+    publicUrl: deps.publicUrl,
+    changed: async (id, now, log) => announce('updated', id, (await current(id)).etag.slice(1, -1), now, log),
+  });
+
   return [
+    ...imageRoutes,
     {
       method: 'POST',
       path: /^\/v1\/products\/?$/,
@@ -78,7 +89,7 @@ export function createAdminRoutes(deps: { firestore: Firestore; publish: Publish
           ...fields,
           attributes: fields.attributes as Record<string, string[]>,
           categories: categoryPath(fields.category),
-          imageUrls: [],
+          images: [],
           createdAt: now.toISOString(),
           status: 'active',
         };

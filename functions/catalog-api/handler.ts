@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { Firestore } from '@google-cloud/firestore';
 import type { Request } from '@google-cloud/functions-framework';
+import type { Storage } from '@google-cloud/storage';
 import { z } from 'zod';
 import { attributeNames, ListProductsQuery, ProductId } from '../../schemas/index.ts';
 import { getAvailable, ProductDoc, productEtag, StockDoc, versionOf } from '../lib/catalog.ts';
@@ -35,7 +36,13 @@ const Position = z.object({
  * Catalog API: search and browse over this instance's catalog projection, and product reads from Firestore. Reads are
  * public, as on any shop front; a token that is sent must still be valid.
  */
-export function createCatalogRoutes(deps: { firestore: Firestore; projection: () => Promise<SearchIndex>; publish: Publish }): Route[] {
+export function createCatalogRoutes(deps: {
+  firestore: Firestore;
+  projection: () => Promise<SearchIndex>;
+  publish: Publish;
+  storage: Storage;
+  images: { bucket: string; publicUrl: string };
+}): Route[] {
   const { firestore } = deps;
   return [
     {
@@ -97,6 +104,6 @@ export function createCatalogRoutes(deps: { firestore: Firestore; projection: ()
         return { status: 200, headers, body: admin ? { ...view(product, available), status: doc.status } : view(product, available) };
       },
     },
-    ...createAdminRoutes({ firestore, publish: deps.publish }),
+    ...createAdminRoutes({ firestore, publish: deps.publish, storage: deps.storage, ...deps.images }),
   ];
 }

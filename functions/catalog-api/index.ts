@@ -1,5 +1,7 @@
 import { http } from '@google-cloud/functions-framework';
+import { config } from '../lib/config.ts';
 import { firestore } from '../lib/firestore.ts';
+import { storage } from '../lib/storage.ts';
 import { httpApi } from '../lib/http/api.ts';
 import { verifyToken } from '../lib/http/verifier.ts';
 import { logger } from '../lib/logger.ts';
@@ -10,7 +12,13 @@ import { createCatalogProjection } from './projection.ts';
 http(
   'catalog-api',
   httpApi({
-    routes: createCatalogRoutes({ firestore: firestore(), projection: createCatalogProjection(firestore(), logger), publish }),
+    routes: createCatalogRoutes({
+      firestore: firestore(),
+      projection: createCatalogProjection(firestore(), logger),
+      publish,
+      storage: storage(),
+      images: { bucket: config().IMAGES_BUCKET, publicUrl: config().IMAGES_PUBLIC_URL },
+    }),
     verify: verifyToken,
     log: logger,
   }),

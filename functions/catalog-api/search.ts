@@ -10,7 +10,7 @@ export interface SearchItem {
   categories: string[];
   price: Money;
   attributes: Record<string, string[]>;
-  imageUrls: string[];
+  images: { id: string; object: string; url: string; contentType: string; bytes: number }[];
   createdAt: string;
   available: number;
 }

@@ -10,7 +10,7 @@ const item = (id: string, over: Partial<SearchItem>): SearchItem => ({
   categories: ['shoes', 'sneakers'],
   price: { amount: 5000, currency: 'EUR' },
   attributes: {},
-  imageUrls: [],
+  images: [],
   createdAt: '2026-01-01T00:00:00.000Z',
   available: 10,
   ...over,

@@ -11,6 +11,6 @@ export const view = (p: Omit<Product, 'status'>, available: number): ProductView
   brand: p.brand,
   price: p.price,
   attributes: p.attributes,
-  imageUrls: p.imageUrls,
+  imageUrls: p.images.map((i) => i.url),
   available,
 });

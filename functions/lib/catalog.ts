@@ -3,6 +3,10 @@ import { z } from 'zod';
 import { Money } from '../../schemas/index.ts';
 import { collections } from './firestore.ts';
 
+/** One product image: its id, Cloud Storage object, public URL and what it is. */
+export const ProductImage = z.object({ id: z.string(), object: z.string(), url: z.string(), contentType: z.string(), bytes: z.number().int() });
+export type ProductImage = z.infer<typeof ProductImage>;
+
 /** A product document as stored in Firestore (`products/{id}`). */
 export const ProductDoc = z.object({
   name: z.string(),
@@ -15,7 +19,8 @@ export const ProductDoc = z.object({
   price: Money,
   /** Filterable attributes such as colour and size, each with its values. */
   attributes: z.record(z.string(), z.array(z.string())).default({}),
-  imageUrls: z.array(z.string()).default([]),
+  /** Images in display order, stored in Cloud Storage. */
+  images: z.array(ProductImage).default([]),
   createdAt: z.string(),
   /** Archived products are hidden from shoppers and cannot be ordered. */
   status: z.enum(['active', 'archived']).default('active'),

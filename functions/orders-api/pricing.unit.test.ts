@@ -4,7 +4,7 @@ import { priceOrder } from './pricing.ts';
 
 const product = (id: string, amount: number, currency = 'EUR'): [string, Product] => [
   id,
-  { id, name: `Name ${id}`, description: '', category: 'c', categories: ['c'], brand: 'b', price: { amount, currency }, attributes: {}, imageUrls: [], createdAt: '', status: 'active' },
+  { id, name: `Name ${id}`, description: '', category: 'c', categories: ['c'], brand: 'b', price: { amount, currency }, attributes: {}, images: [], createdAt: '', status: 'active' },
 ];
 const catalog = new Map([product('a', 1999), product('b', 500), product('usd', 700, 'USD')]);
 

@@ -78,7 +78,7 @@ export function demoCatalog(count: number): SeedProduct[] {
         brand,
         price: { amount: basePrice[root]! + Math.floor(next() * 40) * 100 + 99, currency: 'EUR' },
         attributes,
-        imageUrls: [],
+        images: [],
         createdAt: new Date(Date.UTC(2026, 0, 1) + i * 3_600_000).toISOString(),
         status: 'active',
       },

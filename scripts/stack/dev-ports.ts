@@ -19,6 +19,7 @@ export function devPorts(): StackPorts {
     mailWeb: 1080,
     payment: 8090,
     sms: 8091,
+    storage: 8092,
     postgres: 5433,
     functions: Object.fromEntries(functionNames.map((fn, i) => [fn, 8101 + i])) as Record<FunctionName, number>,
   };

@@ -2,6 +2,7 @@ import { chmodSync, mkdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
 import { PubSub } from '@google-cloud/pubsub';
+import { Storage } from '@google-cloud/storage';
 import { functions, functionNames, type FunctionName } from '../../schemas/index.ts';
 import { createDb } from '../../functions/lib/db/knex.ts';
 import { migrateLatest } from '../../functions/lib/db/migrations.ts';
@@ -9,6 +10,7 @@ import { createFirestore } from '../../functions/lib/firestore.ts';
 import { buildFunctions, builtEntry } from '../build.ts';
 import { startPaymentSimulator } from '../providers/payment-simulator.ts';
 import { startSmsSink } from '../providers/sms-sink.ts';
+import { startStorageEmulator } from '../storage/emulator.ts';
 import { demoCatalog, writeCatalog } from '../seed/catalog.ts';
 import { jwks, loadOrCreateIssuerKey } from './dev-issuer.ts';
 import { checkEmulatorPrerequisites, startFirestoreEmulator, startPubsubEmulator } from './emulators.ts';
@@ -29,6 +31,7 @@ export interface StackPorts {
   mailWeb: number;
   payment: number;
   sms: number;
+  storage: number;
   /** Used only when the stack starts its own PostgreSQL. */
   postgres: number;
   functions: Record<FunctionName, number>;
@@ -53,7 +56,7 @@ export interface StackOptions {
 
 /** A running stack: where to reach it, the environment its functions got, and how to stop it. */
 export interface Stack {
-  urls: { api: string; mailWeb: string; payment: string; sms: string };
+  urls: { api: string; mailWeb: string; payment: string; sms: string; storage: string };
   env: Record<string, string>;
   databaseUrl: string;
   issuerKeyFile: string;
@@ -116,9 +119,9 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       if (failed) throw failed.reason;
       return settled.map((r) => (r as PromiseFulfilledResult<unknown>).value) as T;
     };
-    const [, , postgres, , payment, sms, key] = await step(
+    const [, , postgres, , payment, sms, key, storageEndpoint] = await step(
       options,
-      'starting Pub/Sub and Firestore emulators, PostgreSQL, maildev and provider stand-ins',
+      'starting Pub/Sub and Firestore emulators, PostgreSQL, maildev, the storage endpoint and provider stand-ins',
       () =>
         all([
           started(startPubsubEmulator({ port: ports.pubsub, project, dataDir: join(options.dataDir, 'pubsub'), logDir: options.logDir, pidDir })),
@@ -133,6 +136,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
           started(startPaymentSimulator(ports.payment)),
           started(startSmsSink(ports.sms)),
           loadOrCreateIssuerKey(issuerKeyFile),
+          started(startStorageEmulator(ports.storage)),
         ]),
     );
 
@@ -148,12 +152,21 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       PAYMENT_PROVIDER_URL: payment.url,
       SMTP_URL: `smtp://127.0.0.1:${ports.smtp}`,
       SMS_PROVIDER_URL: sms.url,
+      STORAGE_EMULATOR_HOST: storageEndpoint.url,
+      IMAGES_BUCKET: `${project}-images`,
+      IMAGES_PUBLIC_URL: storageEndpoint.url,
       LOG_LEVEL: options.logLevel,
       METADATA_SERVER_DETECTION: 'none',
       ...options.functionEnv,
     };
     // This process seeds and sets up Pub/Sub through the same client libraries, against the same emulators.
-    Object.assign(process.env, { PUBSUB_EMULATOR_HOST: env.PUBSUB_EMULATOR_HOST, FIRESTORE_EMULATOR_HOST: env.FIRESTORE_EMULATOR_HOST, METADATA_SERVER_DETECTION: 'none' });
+    Object.assign(process.env, {
+      PUBSUB_EMULATOR_HOST: env.PUBSUB_EMULATOR_HOST,
+      FIRESTORE_EMULATOR_HOST: env.FIRESTORE_EMULATOR_HOST,
+      STORAGE_EMULATOR_HOST: env.STORAGE_EMULATOR_HOST,
+      METADATA_SERVER_DETECTION: 'none',
+    });
+    await new Storage({ projectId: project }).createBucket(env.IMAGES_BUCKET!);
 
     await step(options, 'migrating PostgreSQL', async () => {
       const db = createDb({ DATABASE_URL: databaseUrl, DB_USER: '', DB_NAME: '', DB_IP_TYPE: 'PRIVATE', DB_IAM_AUTH: false, DB_POOL_MAX: 1 });
@@ -192,7 +205,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     );
 
     return {
-      urls: { api: gateway.url, mailWeb: `http://127.0.0.1:${ports.mailWeb}`, payment: payment.url, sms: sms.url },
+      urls: { api: gateway.url, mailWeb: `http://127.0.0.1:${ports.mailWeb}`, payment: payment.url, sms: sms.url, storage: storageEndpoint.url },
       env,
       databaseUrl,
       issuerKeyFile,

@@ -31,6 +31,7 @@ async function ports(): Promise<StackPorts> {
     mailWeb: await free(),
     payment: await free(),
     sms: await free(),
+    storage: await free(),
     postgres: await free(),
     functions: Object.fromEntries(await Promise.all(functionNames.map(async (fn) => [fn, await free()]))) as Record<FunctionName, number>,
   };
@@ -69,6 +70,7 @@ async function start(state: Shared): Promise<StackInfo> {
     mailWeb: stack.urls.mailWeb,
     payment: stack.urls.payment,
     sms: stack.urls.sms,
+    storage: stack.urls.storage,
     env: stack.env,
     databaseUrl: stack.databaseUrl,
     issuerKeyFile: stack.issuerKeyFile,

@@ -56,7 +56,7 @@ export async function seedProduct(options: { price?: number; currency?: string; 
     brand: 'Testing',
     attributes: {},
     price: { amount: options.price ?? 1000, currency: options.currency ?? 'EUR' },
-    imageUrls: [],
+    images: [],
     createdAt: new Date().toISOString(),
   });
   await firestore().collection(collections.stock).doc(id).set({ available: options.available });

@@ -5,6 +5,7 @@ export interface StackInfo {
   mailWeb: string;
   payment: string;
   sms: string;
+  storage: string;
   env: Record<string, string>;
   databaseUrl: string;
   issuerKeyFile: string;

@@ -21,11 +21,15 @@ export interface RouteContext<C extends Caller | null> {
 }
 
 /** One endpoint: method, path pattern (capture groups become params), and who may call it. */
-export type Route =
-  | { method: Method; path: RegExp; auth: 'required' | 'admin'; handle: (ctx: RouteContext<Caller>) => Promise<Reply> }
-  | { method: Method; path: RegExp; auth: 'public'; handle: (ctx: RouteContext<Caller | null>) => Promise<Reply> };
-
-type Method = 'GET' | 'POST' | 'PATCH';
+export type Route = (
+  | { auth: 'required' | 'admin'; handle: (ctx: RouteContext<Caller>) => Promise<Reply> }
+  | { auth: 'public'; handle: (ctx: RouteContext<Caller | null>) => Promise<Reply> }
+) & {
+  method: 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE';
+  path: RegExp;
+  /** What the body is: JSON (checked here), or bytes the handler checks itself. */
+  body?: 'json' | 'binary';
+};
 
 /** Routes a request, authenticates it, runs the handler and turns every failure into problem+json. */
 export function httpApi(options: { routes: Route[]; verify: VerifyToken; log: () => Logger; clock?: () => Date }) {
@@ -66,7 +70,8 @@ async function dispatch(
     throw HttpProblem.of('service-unavailable', 'cannot verify tokens right now; retry shortly');
   });
   if (req.get('authorization') !== undefined && caller === null) throw unauthenticated();
-  if ((req.method === 'POST' || req.method === 'PATCH') && !req.is(['application/json', 'application/merge-patch+json'])) {
+  const sendsBody = ['POST', 'PATCH', 'PUT'].includes(req.method) && found.route.body !== 'binary';
+  if (sendsBody && !req.is(['application/json', 'application/merge-patch+json'])) {
     throw HttpProblem.of('unsupported-media-type', 'send the body as JSON with Content-Type: application/json');
   }
   const params = found.match!.slice(1).map((p) => {

@@ -1,0 +1,129 @@
+import { randomUUID } from 'node:crypto';
+import { Timestamp, type Firestore } from '@google-cloud/firestore';
+import type { Storage } from '@google-cloud/storage';
+import { fileTypeFromBuffer } from 'file-type';
+import { z } from 'zod';
+import { ProductDoc, type ProductImage } from '../lib/catalog.ts';
+import { collections } from '../lib/firestore.ts';
+import type { Route } from '../lib/http/api.ts';
+import { HttpProblem, validationProblem } from '../lib/http/problem.ts';
+import type { Logger } from '../lib/logger.ts';
+
+/** Largest image accepted. */
+export const MAX_IMAGE_BYTES = 5 * 1024 * 1024;
+const ACCEPTED = new Set(['image/jpeg', 'image/png', 'image/webp']);
+const MAX_IMAGES = 20;
+const FAILED_PRECONDITION = 9;
+const ATTEMPTS = 5;
+
+const ImageOrder = z.strictObject({ imageIds: z.array(z.string()).min(1).max(MAX_IMAGES) });
+
+/** What an upload is, judged by its bytes (never by its name or declared type); null when it is not an image we take. */
+export async function imageTypeOf(bytes: Uint8Array): Promise<{ mime: string; ext: string } | null> {
+  const type = await fileTypeFromBuffer(bytes);
+  return type && ACCEPTED.has(type.mime) ? { mime: type.mime, ext: type.ext } : null;
+}
+
+/** Admin image routes: upload (JPEG, PNG or WebP, at most 5 MB) to Cloud Storage, reorder, remove. */
+export function createImageRoutes(deps: {
+  firestore: Firestore;
+  storage: Storage;
+  bucket: string;
+  publicUrl: string;
+  changed: (productId: string, now: Date, log: Logger) => Promise<void>;
+}): Route[] {
+  const productRef = (id: string) => deps.firestore.collection(collections.products).doc(id);
+  const bucket = () => deps.storage.bucket(deps.bucket);
+
+  /** Applies `change` to the product's image list, retrying when someone else wrote in between. */
+  async function updateImages(id: string, change: (images: ProductImage[]) => ProductImage[], now: Date): Promise<ProductImage[]> {
+    for (let attempt = 1; attempt <= ATTEMPTS; attempt++) {
+      const snap = await productRef(id).get();
+      if (!snap.exists) throw HttpProblem.of('not-found', `no product ${id}`);
+      const images = change(ProductDoc.parse(snap.data()).images);
+      try {
+        await productRef(id).update({ images, updatedAt: Timestamp.fromDate(now) }, { lastUpdateTime: snap.updateTime! });
+        return images;
+      } catch (err) {
+        if ((err as { code?: number }).code !== FAILED_PRECONDITION) throw err;
+      }
+    }
+    throw HttpProblem.of('service-unavailable', 'the product kept changing; retry');
+  }
+
+  return [
+    {
+      method: 'POST',
+      path: /^\/v1\/products\/([^/]+)\/images$/,
+      auth: 'admin',
+      body: 'binary',
+      async handle({ req, params, now, log }) {
+        const id = params[0]!;
+        const bytes = Buffer.isBuffer(req.body) ? req.body : (req.rawBody ?? Buffer.alloc(0));
+        if (bytes.length === 0) throw HttpProblem.of('validation-error', 'send the image bytes as the body', { errors: [{ path: 'body', message: 'is empty' }] });
+        if (bytes.length > MAX_IMAGE_BYTES) throw HttpProblem.of('payload-too-large', `images may be at most ${MAX_IMAGE_BYTES} bytes; this is ${bytes.length}`);
+        const type = await imageTypeOf(bytes);
+        if (!type) throw HttpProblem.of('unsupported-media-type', 'the body is not a JPEG, PNG or WebP image (judged by its content)');
+        if (!(await productRef(id).get()).exists) throw HttpProblem.of('not-found', `no product ${id}`);
+        const imageId = randomUUID();
+        const object = `products/${id}/${imageId}.${type.ext}`;
+        await bucket().file(object).save(bytes, {
+          resumable: false,
+          contentType: type.mime,
+          metadata: { cacheControl: 'public, max-age=31536000, immutable' },
+        });
+        const image: ProductImage = { id: imageId, object, url: `${deps.publicUrl}/${deps.bucket}/${object}`, contentType: type.mime, bytes: bytes.length };
+        try {
+          await updateImages(id, (images) => {
+            if (images.length >= MAX_IMAGES) throw HttpProblem.of('conflict', `a product has at most ${MAX_IMAGES} images`);
+            return [...images, image];
+          }, now);
+        } catch (err) {
+          // The object is not referenced by the product: remove it again.
+          await bucket().file(object).delete({ ignoreNotFound: true });
+          throw err;
+        }
+        await deps.changed(id, now, log);
+        return { status: 201, headers: { Location: image.url }, body: { id: image.id, url: image.url, contentType: image.contentType, bytes: image.bytes } };
+      },
+    },
+    {
+      method: 'PUT',
+      path: /^\/v1\/products\/([^/]+)\/images\/order$/,
+      auth: 'admin',
+      async handle({ req, params, now, log }) {
+        const body = ImageOrder.safeParse(req.body);
+        if (!body.success) throw validationProblem(body.error, 'body');
+        const wanted = body.data.imageIds;
+        const images = await updateImages(params[0]!, (current) => {
+          const byId = new Map(current.map((i) => [i.id, i]));
+          if (wanted.length !== current.length || new Set(wanted).size !== wanted.length || !wanted.every((w) => byId.has(w))) {
+            throw HttpProblem.of('validation-error', 'imageIds must list every image of the product once', {
+              errors: [{ path: 'body.imageIds', message: `must be an order of ${current.map((i) => i.id).join(', ')}` }],
+            });
+          }
+          return wanted.map((w) => byId.get(w)!);
+        }, now);
+        await deps.changed(params[0]!, now, log);
+        return { status: 200, body: { imageUrls: images.map((i) => i.url), imageIds: images.map((i) => i.id) } };
+      },
+    },
+    {
+      method: 'DELETE',
+      path: /^\/v1\/products\/([^/]+)\/images\/([^/]+)$/,
+      auth: 'admin',
+      async handle({ params, now, log }) {
+        const [id, imageId] = [params[0]!, params[1]!];
+        let removed: ProductImage | undefined;
+        await updateImages(id, (images) => {
+          removed = images.find((i) => i.id === imageId);
+          if (!removed) throw HttpProblem.of('not-found', `product ${id} has no image ${imageId}`);
+          return images.filter((i) => i.id !== imageId);
+        }, now);
+        await bucket().file(removed!.object).delete({ ignoreNotFound: true });
+        await deps.changed(id, now, log);
+        return { status: 204 };
+      },
+    },
+  ];
+}
