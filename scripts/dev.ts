@@ -31,6 +31,7 @@ const stack = await startStack({
   ...(adminUrl ? { postgresAdminUrl: adminUrl } : {}),
   databaseName: adminUrl ? new URL(adminUrl).pathname.slice(1) || 'saga' : 'saga',
   seedProducts: 60,
+  ...(process.env.REDIS_URL ? { redisUrl: process.env.REDIS_URL } : {}),
   logLevel: process.env.LOG_LEVEL ?? 'info',
   onProgress: (step, done) =>
     console.log(done ? `  ${color(32, '✓')} ${step} ${color(2, `(${(done.ms / 1000).toFixed(1)} s)`)}` : `  … ${step}`),
@@ -52,6 +53,7 @@ const rows: [string, string][] = [
   ['Pub/Sub emulator', `127.0.0.1:${ports.pubsub}`],
   ['Firestore emulator', `127.0.0.1:${ports.firestore}`],
   ['PostgreSQL', stack.databaseUrl.replace(/:[^:@/]+@/, ':***@')],
+  ['Catalog read cache', stack.env.REDIS_URL ?? 'in memory (set REDIS_URL to use Redis)'],
   ...functionNames.map((fn): [string, string] => [`fn ${fn} (${functions[fn].trigger})`, `http://127.0.0.1:${ports.functions[fn]}`]),
   ['Logs', resolve(dataDir, 'logs')],
 ];

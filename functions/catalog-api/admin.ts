@@ -27,7 +27,15 @@ const STOCK_ATTEMPTS = 8;
 const codeOf = (err: unknown) => (err as { code?: number }).code;
 
 /** Admin writes: create and change products with optimistic concurrency (ETag / If-Match), archive, restore, stock. */
-export function createAdminRoutes(deps: { firestore: Firestore; publish: Publish; storage: Storage; bucket: string; publicUrl: string }): Route[] {
+export function createAdminRoutes(deps: {
+  firestore: Firestore;
+  publish: Publish;
+  storage: Storage;
+  bucket: string;
+  publicUrl: string;
+  /** Drops cached reads of a product this instance just changed. */
+  invalidate: (productId: string) => Promise<void>;
+}): Route[] {
   const fs = deps.firestore;
   const productRef = (id: string) => fs.collection(collections.products).doc(id);
   const stockRef = (id: string) => fs.collection(collections.stock).doc(id);
@@ -43,6 +51,7 @@ export function createAdminRoutes(deps: { firestore: Firestore; publish: Publish
   }
 
   async function announce(change: EventData<'catalog.product.changed'>['change'], productId: string, version: string, now: Date, log: Logger) {
+    await deps.invalidate(productId);
     const event = createEvent('catalog.product.changed', { productId, change, version }, { correlationId: stableId(productId), cause: null, now, key: version });
     // Search follows Firestore itself; this event is for caches and projections elsewhere. Until the outbox lands,
     // a failed publish is logged and the write stands.

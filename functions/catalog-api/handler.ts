@@ -11,8 +11,14 @@ import { createAdminRoutes } from './admin.ts';
 import type { Route } from '../lib/http/api.ts';
 import { decodeCursor, encodeCursor } from '../lib/http/cursor.ts';
 import { HttpProblem, validationProblem } from '../lib/http/problem.ts';
-import { search, type SearchIndex } from './search.ts';
+import type { CatalogProjection } from './projection.ts';
+import { search } from './search.ts';
+import type { ReadCache } from '../lib/cache.ts';
 import { view } from './view.ts';
+
+/** The read-cache key of a product. */
+export const productCacheKey = (id: string) => `catalog:product:${id}`;
+const PRODUCT_TTL_SECONDS = 60;
 
 /** Shared caches may keep catalog reads briefly; prices for orders are always read from Firestore. */
 const PUBLIC_CACHE = 'public, max-age=5';
@@ -38,12 +44,32 @@ const Position = z.object({
  */
 export function createCatalogRoutes(deps: {
   firestore: Firestore;
-  projection: () => Promise<SearchIndex>;
+  projection: CatalogProjection;
+  cache: ReadCache;
   publish: Publish;
   storage: Storage;
   images: { bucket: string; publicUrl: string };
 }): Route[] {
-  const { firestore } = deps;
+  const { firestore, cache } = deps;
+
+  /**
+   * A product with its stock and ETag, from the read cache when the listeners that invalidate it are live; the
+   * projection's listeners drop a changed product's entry within a second, and the TTL bounds anything missed.
+   */
+  async function readProduct(id: string): Promise<{ doc: ProductDoc; available: number; etag: string } | null> {
+    const key = productCacheKey(id);
+    const live = await deps.projection.ready().then(() => true, () => false);
+    const hit = live ? await cache.get<{ doc: ProductDoc; available: number; etag: string }>(key) : undefined;
+    if (hit) return hit;
+    const [snap, stock] = await firestore.getAll(firestore.collection(collections.products).doc(id), firestore.collection(collections.stock).doc(id));
+    if (!snap!.exists) return null;
+    const doc = ProductDoc.parse(snap!.data());
+    const available = stock!.exists ? StockDoc.parse(stock!.data()).available : 0;
+    const entry = { doc, available, etag: productEtag(versionOf(snap!.updateTime!), available) };
+    if (live) await cache.set(key, entry, PRODUCT_TTL_SECONDS);
+    return entry;
+  }
+
   return [
     {
       method: 'GET',
@@ -60,7 +86,7 @@ export function createCatalogRoutes(deps: {
           }),
         );
         const position = cursor ? decodeCursor(cursor, Position) : undefined;
-        const result = search(await deps.projection(), {
+        const result = search(await deps.projection.index(), {
           q, category, brands: brand, minPrice, maxPrice, inStock, attributes, sort, limit,
           ...(position ? { after: { key: position.k, id: position.i } } : {}),
         });
@@ -89,21 +115,22 @@ export function createCatalogRoutes(deps: {
       async handle({ req, params, caller }) {
         const id = ProductId.safeParse(params[0]);
         if (!id.success) throw HttpProblem.of('not-found', `no product ${params[0]}`);
-        const [snap, stock] = await firestore.getAll(
-          firestore.collection(collections.products).doc(id.data),
-          firestore.collection(collections.stock).doc(id.data),
-        );
+        const found = await readProduct(id.data);
         const admin = caller?.admin === true;
-        const doc = snap!.exists ? ProductDoc.parse(snap!.data()) : null;
-        if (!doc || (doc.status === 'archived' && !admin)) throw HttpProblem.of('not-found', `no product ${id.data}`);
-        const available = stock!.exists ? StockDoc.parse(stock!.data()).available : 0;
-        const etag = productEtag(versionOf(snap!.updateTime!), available);
+        if (!found || (found.doc.status === 'archived' && !admin)) throw HttpProblem.of('not-found', `no product ${id.data}`);
+        const { doc, available, etag } = found;
         const headers = { ETag: etag, 'Cache-Control': admin ? 'private, no-store' : PUBLIC_CACHE };
         if (notModified(req, etag)) return { status: 304, headers };
         const product = { id: id.data, ...doc };
         return { status: 200, headers, body: admin ? { ...view(product, available), status: doc.status } : view(product, available) };
       },
     },
-    ...createAdminRoutes({ firestore, publish: deps.publish, storage: deps.storage, ...deps.images }),
+    ...createAdminRoutes({
+      firestore,
+      publish: deps.publish,
+      storage: deps.storage,
+      ...deps.images,
+      invalidate: (id) => cache.delete([productCacheKey(id)]),
+    }),
   ];
 }

@@ -1,4 +1,5 @@
 import { http } from '@google-cloud/functions-framework';
+import { readCache } from '../lib/cache.ts';
 import { config } from '../lib/config.ts';
 import { firestore } from '../lib/firestore.ts';
 import { storage } from '../lib/storage.ts';
@@ -6,7 +7,7 @@ import { httpApi } from '../lib/http/api.ts';
 import { verifyToken } from '../lib/http/verifier.ts';
 import { logger } from '../lib/logger.ts';
 import { publish } from '../lib/pubsub.ts';
-import { createCatalogRoutes } from './handler.ts';
+import { createCatalogRoutes, productCacheKey } from './handler.ts';
 import { createCatalogProjection } from './projection.ts';
 
 http(
@@ -14,7 +15,8 @@ http(
   httpApi({
     routes: createCatalogRoutes({
       firestore: firestore(),
-      projection: createCatalogProjection(firestore(), logger),
+      projection: createCatalogProjection(firestore(), logger, (ids) => void readCache().delete(ids.map(productCacheKey))),
+      cache: readCache(),
       publish,
       storage: storage(),
       images: { bucket: config().IMAGES_BUCKET, publicUrl: config().IMAGES_PUBLIC_URL },

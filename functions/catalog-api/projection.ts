@@ -4,12 +4,24 @@ import { collections } from '../lib/firestore.ts';
 import type { Logger } from '../lib/logger.ts';
 import { buildIndex, type SearchIndex, type SearchItem } from './search.ts';
 
+/** The catalog as this instance sees it. */
+export interface CatalogProjection {
+  /** The current search index; the first call waits for the initial load. */
+  index(): Promise<SearchIndex>;
+  /** Resolves once the listeners are live, so changes are being followed (starting them if needed). */
+  ready(): Promise<void>;
+}
+
 /**
  * The catalog as this instance searches it: every product with its stock, loaded once and then kept current by
  * Firestore listeners. A product change rebuilds the index on the next query; a stock change updates the item in
- * place. Resolves the current index; the first call waits for the initial load.
+ * place. `onChange` hears the ids of products whose product or stock document changed after the initial load.
  */
-export function createCatalogProjection(fs: Firestore, log: () => Logger): () => Promise<SearchIndex> {
+export function createCatalogProjection(
+  fs: Firestore,
+  log: () => Logger,
+  onChange: (productIds: string[]) => void = () => undefined,
+): CatalogProjection {
   const items = new Map<string, SearchItem>();
   const stock = new Map<string, number>();
   let index: SearchIndex | null = null;
@@ -48,6 +60,7 @@ export function createCatalogProjection(fs: Firestore, log: () => Logger): () =>
             items.set(id, { id, ...parsed.data, available: stock.get(id) ?? 0 });
           }
           index = null;
+          if (products) onChange(snap.docChanges().map((c) => c.doc.id));
           products = true;
           if (levels) resolve();
         }, fail),
@@ -59,6 +72,7 @@ export function createCatalogProjection(fs: Firestore, log: () => Logger): () =>
             const item = items.get(id);
             if (item) item.available = available;
           }
+          if (levels) onChange(snap.docChanges().map((c) => c.doc.id));
           levels = true;
           if (products) resolve();
         }, fail),
@@ -66,10 +80,13 @@ export function createCatalogProjection(fs: Firestore, log: () => Logger): () =>
     });
   }
 
-  return async () => {
-    loaded ??= listen();
-    await loaded;
-    index ??= buildIndex([...items.values()]);
-    return index;
+  const ready = () => (loaded ??= listen());
+  return {
+    ready,
+    async index() {
+      await ready();
+      index ??= buildIndex([...items.values()]);
+      return index;
+    },
   };
 }

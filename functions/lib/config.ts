@@ -22,6 +22,7 @@ export const Env = z.object({
   SMS_PROVIDER_URL: z.string().url().default('http://127.0.0.1:8091').describe('Base URL of the SMS provider\'s API.'),
   IMAGES_BUCKET: z.string().min(3).default('saga-commerce-local-images').describe('Cloud Storage bucket for product images.'),
   IMAGES_PUBLIC_URL: z.string().url().default('https://storage.googleapis.com').describe('Base URL product image URLs start with (`<base>/<bucket>/<object>`); a CDN in front of the bucket, or the local storage endpoint.'),
+  REDIS_URL: z.string().url().optional().describe('Redis (Memorystore) for cached catalog reads, as `redis://host:6379`; without it each instance caches in memory.'),
   HANDLER_TIMEOUT_MS: z.coerce.number().int().positive().default(20_000).describe('A saga step that takes longer than this fails and is redelivered; keep it below the ack deadline.'),
   LOG_LEVEL: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info').describe('Least severe log level written.'),
 });

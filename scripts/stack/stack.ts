@@ -48,6 +48,8 @@ export interface StackOptions {
   databaseName: string;
   seedProducts: number;
   logLevel: string;
+  /** Redis for cached catalog reads; without it each function instance caches in memory. */
+  redisUrl?: string;
   /** Extra environment for every function (configuration-driven fault injection, timeouts). */
   functionEnv?: Record<string, string>;
   onProgress: (step: string, done?: { ms: number }) => void;
@@ -157,6 +159,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       IMAGES_PUBLIC_URL: storageEndpoint.url,
       LOG_LEVEL: options.logLevel,
       METADATA_SERVER_DETECTION: 'none',
+      ...(options.redisUrl ? { REDIS_URL: options.redisUrl } : {}),
       ...options.functionEnv,
     };
     // This process seeds and sets up Pub/Sub through the same client libraries, against the same emulators.

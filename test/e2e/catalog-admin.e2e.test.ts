@@ -92,6 +92,20 @@ describe('catalog administration', () => {
     expect((await api(`/v1/products/${id}`)).body).toMatchObject({ available: 13 });
   });
 
+  it('when a cached product changes, by an admin or by an order, then reads show the change within a second', async () => {
+    const { id, location } = await create(`Cachelampe ${unique('c')}`);
+    const first = await api(location!);
+    expect((await api(location!)).headers.get('etag')).toBe(first.headers.get('etag'));
+    const patched = await api(location!, { method: 'PATCH', token: admin, json: { price: { amount: 4100, currency: 'EUR' } }, headers: { 'If-Match': first.headers.get('etag')! } });
+    expect(patched.status).toBe(200);
+    expect((await api(location!)).body).toMatchObject({ price: { amount: 4100 }, available: 5 });
+    const orderId = await placeOrder(shopper, { items: [{ productId: id, quantity: 2 }] });
+    await eventually(async () => (await api(`/v1/orders/${orderId}`, { token: shopper })).body!.status, (s) => s === 'CONFIRMED');
+    const started = Date.now();
+    await eventually(async () => (await api(location!)).body!.available, (n) => n === 3, 1000);
+    expect(Date.now() - started).toBeLessThan(1000);
+  });
+
   it('when a product body is invalid, then the fields are named', async () => {
     const res = await api('/v1/products', { token: admin, json: { name: '', category: 'home', brand: 'b', price: { amount: 0, currency: 'eur' }, stock: -1 } });
     expect(res.status).toBe(400);

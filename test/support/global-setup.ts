@@ -5,7 +5,7 @@ import { join, resolve } from 'node:path';
 import type { TestProject } from 'vitest/node';
 import { functionNames, type FunctionName } from '../../schemas/index.ts';
 import { dropDatabase, reachable } from '../../scripts/stack/postgres.ts';
-import { freePort } from '../../scripts/stack/process.ts';
+import { freePort, listening } from '../../scripts/stack/process.ts';
 import { startStack, type Stack, type StackPorts } from '../../scripts/stack/stack.ts';
 import type { StackInfo } from './stack-info.ts';
 
@@ -45,6 +45,7 @@ async function start(state: Shared): Promise<StackInfo> {
   const databaseName = `saga_test_${randomBytes(4).toString('hex')}`;
   const project = 'saga-commerce-test';
   const stackPorts = await ports();
+  const redisUrl = process.env.TEST_REDIS_URL ?? ((await listening(6379)) ? 'redis://127.0.0.1:6379' : undefined);
   const started = performance.now();
   const stack = await startStack({
     ports: stackPorts,
@@ -53,10 +54,12 @@ async function start(state: Shared): Promise<StackInfo> {
     logDir,
     ...(adminUrl ? { postgresAdminUrl: adminUrl } : {}),
     databaseName,
+    ...(redisUrl ? { redisUrl } : {}),
     seedProducts: 60,
     logLevel: 'debug',
     onProgress: (step, done) => done && console.log(`[test stack] ${step} (${(done.ms / 1000).toFixed(1)} s)`),
   });
+  console.log(`[test stack] catalog read cache: ${redisUrl ?? 'in memory'}`);
   console.log(`[test stack] up in ${((performance.now() - started) / 1000).toFixed(1)} s; logs in ${logDir}`);
   state.stack = stack;
   state.cleanup = async () => {
