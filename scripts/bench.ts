@@ -6,9 +6,10 @@ import { functionNames, type FunctionName } from '../schemas/index.ts';
 import { createFirestore, collections } from '../functions/lib/firestore.ts';
 import { byName, cpuPer, percentile, processTree } from './bench/stats.ts';
 import { loadOrCreateIssuerKey, signIdToken } from './stack/dev-issuer.ts';
-import { freePort, type Service } from './stack/process.ts';
+import { freePort, listening, type Service } from './stack/process.ts';
 import { startFunctionProcess, startStack } from './stack/stack.ts';
 import { bundle, stopBundler } from './build.ts';
+import { benchCatalog, catalogMarkdown } from './bench/catalog.ts';
 
 const root = resolve(import.meta.dirname, '..');
 const LEVELS = [
@@ -108,6 +109,7 @@ const ports = {
 console.log('Starting the local stack for the benchmark (embedded PostgreSQL, log level warn)…');
 const stack = await startStack({
   ports, project, dataDir, logDir, databaseName: 'saga', seedProducts: PRODUCTS, logLevel: 'warn',
+  ...((await listening(6379)) ? { redisUrl: 'redis://127.0.0.1:6379' } : {}),
   onProgress: (step, done) => done && progress(`${step} (${(done.ms / 1000).toFixed(1)} s)`),
 });
 const relays: Service[] = [];
@@ -231,6 +233,9 @@ try {
   console.log(`by process: ${topProcesses.map((p) => `${p.name} ${p.mib}`).join(', ')} (MiB)`);
   console.log(`CPU per saga at concurrency 50: ${cpuTotal('saga')} ms; per no-op chain: ${cpuTotal('noop')} ms (2 cores)`);
 
+  const catalogResult = LEVELS.length === 3 || process.env.BENCH_CATALOG
+    ? await benchCatalog({ api: stack.urls.api, firestore: createFirestore(project), products: Number(process.env.BENCH_PRODUCTS ?? 10_000), progress })
+    : null;
   const doc = `# Performance
 
 Measured by \`npm run bench\` on ${summary.measuredAt.slice(0, 10)} (Node ${summary.machine.node}, ${summary.machine.cpus} cores).
@@ -278,9 +283,11 @@ ${JSON.stringify(summary, null, 2)}
 \`\`\`
 </details>
 `;
-  writeFileSync(resolve(root, '.data/bench/results.json'), JSON.stringify(summary, null, 2));
+  const catalogDoc = catalogResult ? `\n${catalogMarkdown(catalogResult, stack.env.REDIS_URL ? 'Redis' : 'in memory')}` : '';
+  if (catalogResult) console.log(`\n${catalogMarkdown(catalogResult, stack.env.REDIS_URL ? 'Redis' : 'in memory')}`);
+  writeFileSync(resolve(root, '.data/bench/results.json'), JSON.stringify({ ...summary, catalog: catalogResult }, null, 2));
   if (LEVELS.length === 3) {
-    writeFileSync(resolve(root, 'docs/performance.md'), doc);
+    writeFileSync(resolve(root, 'docs/performance.md'), doc + catalogDoc);
     console.log('\nWrote docs/performance.md and .data/bench/results.json');
   } else {
     console.log('\nA partial run (BENCH_CONCURRENCY): wrote .data/bench/results.json only');
