@@ -1,8 +1,9 @@
 import { parseArgs } from 'node:util';
+import { Storage } from '@google-cloud/storage';
 import cliProgress from 'cli-progress';
 import { createFirestore } from '../functions/lib/firestore.ts';
 import { demoCatalog, writeCatalog } from './seed/catalog.ts';
-import { emulatorPorts } from './stack/dev-ports.ts';
+import { devPorts, emulatorPorts } from './stack/dev-ports.ts';
 
 // Writes the deterministic demo catalog (products and stock) to Firestore: the emulator of `npm run dev` unless
 // FIRESTORE_EMULATOR_HOST says otherwise. Writing to a real Firestore needs --production.
@@ -11,6 +12,7 @@ const { values } = parseArgs({
     products: { type: 'string', default: '60' },
     project: { type: 'string', default: process.env.GOOGLE_CLOUD_PROJECT ?? 'saga-commerce-local' },
     production: { type: 'boolean', default: false },
+    'no-images': { type: 'boolean', default: false },
   },
 });
 const count = Number(values.products);
@@ -20,8 +22,17 @@ if (!Number.isInteger(count) || count < 1 || count > 1_000_000) {
 }
 if (!values.production) {
   process.env.FIRESTORE_EMULATOR_HOST ??= `127.0.0.1:${emulatorPorts().firestore}`;
+  process.env.STORAGE_EMULATOR_HOST ??= `http://127.0.0.1:${devPorts().storage}`;
   process.env.METADATA_SERVER_DETECTION ??= 'none';
 }
+// Images go to IMAGES_BUCKET (locally the runner's bucket on its storage endpoint); --no-images skips them.
+const images = values['no-images']
+  ? undefined
+  : {
+      storage: new Storage({ projectId: values.project }),
+      bucket: process.env.IMAGES_BUCKET ?? `${values.project}-images`,
+      publicUrl: process.env.IMAGES_PUBLIC_URL ?? process.env.STORAGE_EMULATOR_HOST ?? 'https://storage.googleapis.com',
+    };
 const target = process.env.FIRESTORE_EMULATOR_HOST ? `the Firestore emulator at ${process.env.FIRESTORE_EMULATOR_HOST}` : `Firestore of project ${values.project}`;
 
 const fs = createFirestore(values.project);
@@ -32,12 +43,12 @@ const bar = new cliProgress.SingleBar(
 const started = performance.now();
 bar.start(count, 0);
 try {
-  await writeCatalog(fs, demoCatalog(count), (done) => bar.update(done));
+  await writeCatalog(fs, demoCatalog(count), { images, onProgress: (done) => bar.update(done) });
   bar.stop();
   console.log(`done in ${((performance.now() - started) / 1000).toFixed(1)} s`);
 } catch (err) {
   bar.stop();
-  console.error(`seeding failed: ${(err as Error).message}\nIs the emulator running (npm run dev), or FIRESTORE_EMULATOR_HOST right?`);
+  console.error(`seeding failed: ${(err as Error).message}\nIs the stack running (npm run dev), or are FIRESTORE_EMULATOR_HOST and STORAGE_EMULATOR_HOST right?`);
   process.exitCode = 1;
 } finally {
   await fs.terminate();

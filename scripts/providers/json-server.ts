@@ -1,4 +1,5 @@
 import http from 'node:http';
+import { serveOnLoopback } from '../stack/process.ts';
 
 /** A JSON request as the local provider stand-ins see it. */
 export interface JsonRequest {
@@ -28,13 +29,5 @@ export async function startJsonServer(
     }
     res.writeHead(status, { 'Content-Type': 'application/json' }).end(JSON.stringify(body));
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, '127.0.0.1', resolve);
-  });
-  const { port: bound } = server.address() as { port: number };
-  return {
-    url: `http://127.0.0.1:${bound}`,
-    close: () => new Promise((resolve) => { server.closeAllConnections(); server.close(() => resolve()); }),
-  };
+  return serveOnLoopback(server, port);
 }

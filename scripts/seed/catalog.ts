@@ -1,7 +1,9 @@
 import type { Firestore } from '@google-cloud/firestore';
+import type { Storage } from '@google-cloud/storage';
 import { categoryPath, leafCategories, type CategoryId } from '../../schemas/index.ts';
 import type { ProductDoc } from '../../functions/lib/catalog.ts';
 import { collections } from '../../functions/lib/firestore.ts';
+import { uploadPlaceholder } from './images.ts';
 
 const nouns: Partial<Record<CategoryId, string[]>> = {
   sneakers: ['Sneakers', 'Trainers', 'Court Shoes', 'Runners'],
@@ -87,13 +89,35 @@ export function demoCatalog(count: number): SeedProduct[] {
   });
 }
 
-/** Writes products and their stock to Firestore with a bulk writer; `onProgress` hears how many products are done. */
-export async function writeCatalog(fs: Firestore, products: SeedProduct[], onProgress?: (done: number) => void): Promise<void> {
+/** Where seeded product images go; without it products are seeded without images. */
+export interface ImageTarget {
+  storage: Storage;
+  bucket: string;
+  publicUrl: string;
+}
+
+/**
+ * Writes products and their stock to Firestore with a bulk writer, each with a placeholder image uploaded to Cloud
+ * Storage when `images` is given; `onProgress` hears how many products are done.
+ */
+export async function writeCatalog(
+  fs: Firestore,
+  products: SeedProduct[],
+  options: { images?: ImageTarget; onProgress?: (done: number) => void } = {},
+): Promise<void> {
   const writer = fs.bulkWriter();
   let done = 0;
-  for (const p of products) {
-    void writer.set(fs.collection(collections.products).doc(p.id), p.doc);
-    void writer.set(fs.collection(collections.stock).doc(p.id), { available: p.available }).then(() => onProgress?.(++done));
-  }
+  const queue = [...products.entries()];
+  const worker = async () => {
+    for (let next = queue.shift(); next; next = queue.shift()) {
+      const [i, p] = next;
+      const images = options.images
+        ? [await uploadPlaceholder(options.images, { id: p.id, rootCategory: p.doc.categories[0]!, seed: i })]
+        : p.doc.images;
+      void writer.set(fs.collection(collections.products).doc(p.id), { ...p.doc, images });
+      void writer.set(fs.collection(collections.stock).doc(p.id), { available: p.available }).then(() => options.onProgress?.(++done));
+    }
+  };
+  await Promise.all(Array.from({ length: 16 }, worker));
   await writer.close();
 }

@@ -1,5 +1,6 @@
 import http from 'node:http';
 import { functions, functionNames, problem, type FunctionName } from '../../schemas/index.ts';
+import { serveOnLoopback } from './process.ts';
 
 /** Which function serves a path: the HTTP functions' route prefixes from the topology table. */
 export function routeTable(ports: ReadonlyMap<FunctionName, number>): { prefix: string; port: number; fn: FunctionName }[] {
@@ -58,12 +59,5 @@ export async function startGateway(options: {
     });
     req.pipe(upstream);
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port, '127.0.0.1', resolve);
-  });
-  return {
-    url: `http://127.0.0.1:${options.port}`,
-    close: () => new Promise((resolve) => { server.closeAllConnections(); server.close(() => resolve()); }),
-  };
+  return serveOnLoopback(server, options.port);
 }

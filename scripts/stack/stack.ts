@@ -183,7 +183,9 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     await step(options, `seeding ${options.seedProducts} demo products`, async () => {
       const fs = createFirestore(project);
       try {
-        await writeCatalog(fs, demoCatalog(options.seedProducts));
+        await writeCatalog(fs, demoCatalog(options.seedProducts), {
+          images: { storage: new Storage({ projectId: project }), bucket: env.IMAGES_BUCKET!, publicUrl: env.IMAGES_PUBLIC_URL! },
+        });
       } finally {
         await fs.terminate();
       }

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import http from 'node:http';
 import { CRC32C } from '@google-cloud/storage';
+import { serveOnLoopback } from '../stack/process.ts';
 
 interface StoredObject {
   bucket: string;
@@ -136,13 +137,5 @@ export async function startStorageEmulator(port: number): Promise<{ url: string;
       json(res, 400, { error: { code: 400, message: (err as Error).message } });
     }
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, '127.0.0.1', resolve);
-  });
-  const { port: bound } = server.address() as { port: number };
-  return {
-    url: `http://127.0.0.1:${bound}`,
-    close: () => new Promise((resolve) => { server.closeAllConnections(); server.close(() => resolve()); }),
-  };
+  return serveOnLoopback(server, port);
 }
