@@ -56,18 +56,18 @@ export function createCatalogRoutes(deps: {
    * A product with its stock and ETag, from the read cache when the listeners that invalidate it are live; the
    * projection's listeners drop a changed product's entry within a second, and the TTL bounds anything missed.
    */
-  async function readProduct(id: string): Promise<{ doc: ProductDoc; available: number; etag: string } | null> {
+  async function readProduct(id: string): Promise<{ doc: ProductDoc; available: number; etag: string; source: 'cache' | 'firestore' } | null> {
     const key = productCacheKey(id);
     const live = await deps.projection.ready().then(() => true, () => false);
     const hit = live ? await cache.get<{ doc: ProductDoc; available: number; etag: string }>(key) : undefined;
-    if (hit) return hit;
+    if (hit) return { ...hit, source: 'cache' };
     const [snap, stock] = await firestore.getAll(firestore.collection(collections.products).doc(id), firestore.collection(collections.stock).doc(id));
     if (!snap!.exists) return null;
     const doc = ProductDoc.parse(snap!.data());
     const available = stock!.exists ? StockDoc.parse(stock!.data()).available : 0;
     const entry = { doc, available, etag: productEtag(versionOf(snap!.updateTime!), available) };
     if (live) await cache.set(key, entry, PRODUCT_TTL_SECONDS);
-    return entry;
+    return { ...entry, source: 'firestore' };
   }
 
   return [
@@ -115,11 +115,17 @@ export function createCatalogRoutes(deps: {
       async handle({ req, params, caller }) {
         const id = ProductId.safeParse(params[0]);
         if (!id.success) throw HttpProblem.of('not-found', `no product ${params[0]}`);
+        const started = performance.now();
         const found = await readProduct(id.data);
+        const readMs = performance.now() - started;
         const admin = caller?.admin === true;
         if (!found || (found.doc.status === 'archived' && !admin)) throw HttpProblem.of('not-found', `no product ${id.data}`);
         const { doc, available, etag } = found;
-        const headers = { ETag: etag, 'Cache-Control': admin ? 'private, no-store' : PUBLIC_CACHE };
+        const headers = {
+          ETag: etag,
+          'Cache-Control': admin ? 'private, no-store' : PUBLIC_CACHE,
+          'Server-Timing': `read;desc="${found.source}";dur=${readMs.toFixed(2)}`,
+        };
         if (notModified(req, etag)) return { status: 304, headers };
         const product = { id: id.data, ...doc };
         return { status: 200, headers, body: admin ? { ...view(product, available), status: doc.status } : view(product, available) };
