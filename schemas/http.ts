@@ -62,6 +62,10 @@ const list = (item: z.ZodString) =>
     .pipe(z.array(item).min(1).max(20));
 const minorUnits = z.coerce.number().int().min(0).max(Number.MAX_SAFE_INTEGER);
 
+/** Orders a product listing can be sorted in; relevance needs search words and falls back to name without them. */
+export const ProductSort = z.enum(['relevance', 'price_asc', 'price_desc', 'newest', 'name']);
+export type ProductSort = z.infer<typeof ProductSort>;
+
 /** Query of `GET /v1/products`: search words, filters, sort and page. Lists are comma-separated. */
 export const ListProductsQuery = z
   .strictObject({
@@ -72,7 +76,7 @@ export const ListProductsQuery = z
     maxPrice: minorUnits.optional(),
     inStock: z.enum(['true', 'false']).transform((v) => v === 'true').optional(),
     ...Object.fromEntries(attributeNames.map((name) => [name, list(z.string().max(50)).optional()])),
-    sort: z.enum(['relevance', 'price_asc', 'price_desc', 'newest', 'name']).default('relevance'),
+    sort: ProductSort.default('relevance'),
     limit: z.coerce.number().int().min(1).max(100).default(20),
     cursor: z.string().max(512).optional(),
   })

@@ -3,7 +3,7 @@ import type { Firestore } from '@google-cloud/firestore';
 import type { Request } from '@google-cloud/functions-framework';
 import type { Storage } from '@google-cloud/storage';
 import { z } from 'zod';
-import { attributeNames, ListProductsQuery, ProductId } from '../../schemas/index.ts';
+import { attributeNames, ListProductsQuery, ProductId, ProductSort } from '../../schemas/index.ts';
 import { getAvailable, ProductDoc, productEtag, StockDoc, versionOf } from '../lib/catalog.ts';
 import { collections } from '../lib/firestore.ts';
 import type { Publish } from '../lib/pubsub.ts';
@@ -32,7 +32,7 @@ function notModified(req: Request, etag: string): boolean {
 }
 
 const Position = z.object({
-  s: z.enum(['relevance', 'price_asc', 'price_desc', 'newest', 'name']),
+  s: ProductSort,
   k: z.union([z.string(), z.number()]),
   i: ProductId,
 });

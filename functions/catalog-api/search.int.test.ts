@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { ProductSort } from '../../schemas/index.ts';
 import { firestore } from '../../test/support/saga.ts';
 import { ProductDoc, StockDoc } from '../lib/catalog.ts';
 import { collections } from '../lib/firestore.ts';
@@ -59,7 +60,7 @@ describe('search over the projection of the Firestore emulator', () => {
       price: [undefined, [5000, 9000]],
       inStock: [undefined, true],
       colour: [undefined, ['white', 'black']],
-      sort: ['relevance', 'price_asc', 'price_desc', 'newest', 'name'] as SortOrder[],
+      sort: ProductSort.options as SortOrder[],
     };
     let checked = 0;
     for (const q of options.q) for (const category of options.category) for (const brands of options.brands)

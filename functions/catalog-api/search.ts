@@ -1,4 +1,4 @@
-import type { Money } from '../../schemas/index.ts';
+import type { Money, ProductSort } from '../../schemas/index.ts';
 
 /** A product as the search projection holds it. */
 export interface SearchItem {
@@ -15,7 +15,7 @@ export interface SearchItem {
   available: number;
 }
 
-export type SortOrder = 'relevance' | 'price_asc' | 'price_desc' | 'newest' | 'name';
+export type SortOrder = ProductSort;
 
 /** What a shopper asks for; every field narrows the result. */
 export interface SearchQuery {
