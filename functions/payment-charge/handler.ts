@@ -35,7 +35,7 @@ export function createPaymentCharge(deps: { db: Knex; provider: PaymentProvider 
     let record = await findPaymentByOrder(db, orderId);
     if (!record) {
       const result = await provider.charge({ idempotencyKey: `charge:${orderId}`, amount: total, token: payment.token, orderId });
-      await recordCharge(db, {
+      record = await recordCharge(db, {
         id: stableId(orderId, 'payment'),
         orderId,
         amount: total,
@@ -44,7 +44,6 @@ export function createPaymentCharge(deps: { db: Knex; provider: PaymentProvider 
         declineCode: result.status === 'declined' ? result.declineCode : null,
         now,
       });
-      record = (await findPaymentByOrder(db, orderId))!;
       log.info({ paymentId: record.id, status: record.status, declineCode: record.declineCode }, 'payment recorded');
     } else {
       log.info({ paymentId: record.id, status: record.status }, 'payment already recorded; republishing its outcome');

@@ -44,12 +44,15 @@ export async function findPaymentByOrder(db: Knex, orderId: string): Promise<Pay
   };
 }
 
-/** Records the provider's answer to a charge once; a second call for the same order keeps the first record. */
+/**
+ * Records the provider's answer to a charge once and returns the payment as stored: when another delivery recorded
+ * it first, that record wins and is returned.
+ */
 export async function recordCharge(
   db: Knex,
   payment: { id: string; orderId: string; amount: Money; provider: string; chargeId: string | null; declineCode: string | null; now: Date },
-): Promise<void> {
-  await db('payments')
+): Promise<PaymentRecord> {
+  const inserted = await db('payments')
     .insert({
       id: payment.id,
       order_id: payment.orderId,
@@ -63,7 +66,18 @@ export async function recordCharge(
       updated_at: payment.now,
     })
     .onConflict('order_id')
-    .ignore();
+    .ignore()
+    .returning('id');
+  if (inserted.length === 0) return (await findPaymentByOrder(db, payment.orderId))!;
+  return {
+    id: payment.id,
+    orderId: payment.orderId,
+    status: payment.chargeId ? 'CAPTURED' : 'DECLINED',
+    amount: payment.amount,
+    providerChargeId: payment.chargeId,
+    declineCode: payment.declineCode,
+    refund: null,
+  };
 }
 
 /** Records a full refund once and marks the payment REFUNDED, in one transaction. */
