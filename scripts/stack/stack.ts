@@ -169,7 +169,8 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       STORAGE_EMULATOR_HOST: env.STORAGE_EMULATOR_HOST,
       METADATA_SERVER_DETECTION: 'none',
     });
-    await new Storage({ projectId: project }).createBucket(env.IMAGES_BUCKET!);
+    const storage = new Storage({ projectId: project });
+    await storage.createBucket(env.IMAGES_BUCKET!);
 
     await step(options, 'migrating PostgreSQL', async () => {
       const db = createDb({ DATABASE_URL: databaseUrl, DB_USER: '', DB_NAME: '', DB_IP_TYPE: 'PRIVATE', DB_IAM_AUTH: false, DB_POOL_MAX: 1 });
@@ -184,7 +185,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       const fs = createFirestore(project);
       try {
         await writeCatalog(fs, demoCatalog(options.seedProducts), {
-          images: { storage: new Storage({ projectId: project }), bucket: env.IMAGES_BUCKET!, publicUrl: env.IMAGES_PUBLIC_URL! },
+          images: { storage, bucket: env.IMAGES_BUCKET!, publicUrl: env.IMAGES_PUBLIC_URL! },
         });
       } finally {
         await fs.terminate();
