@@ -35,6 +35,13 @@ export const Contact = z.object({
 });
 export type Contact = z.infer<typeof Contact>;
 
-/** Why an order was cancelled. */
-export const CancellationReason = z.enum(['payment_declined', 'out_of_stock']);
+/** Why an order was cancelled: the card was declined, stock ran out, the capture failed, or its deadline passed. */
+export const CancellationReason = z.enum(['payment_declined', 'out_of_stock', 'capture_failed', 'timeout']);
 export type CancellationReason = z.infer<typeof CancellationReason>;
+
+/** A payment method as the provider names it (Stripe: `pm_...`, test cards such as `pm_card_visa`). */
+export const PaymentMethodId = z.string().regex(/^pm_[A-Za-z0-9_]{1,250}$/, 'must be a payment method id such as pm_card_visa');
+
+/** What happens to the customer's money when an order is cancelled: nothing was taken, a hold is voided, or a capture refunded. */
+export const MoneyBack = z.enum(['none', 'void', 'refund']);
+export type MoneyBack = z.infer<typeof MoneyBack>;

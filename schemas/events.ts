@@ -1,27 +1,28 @@
 import { z } from 'zod';
-import { CancellationReason, Contact, Money, ProductId, StockLine } from './common.ts';
+import { CancellationReason, Contact, Money, MoneyBack, PaymentMethodId, ProductId, StockLine } from './common.ts';
 
 const PricedLine = StockLine.extend({ unitPrice: Money });
+const Unavailable = z.object({ productId: ProductId, requested: z.number().int(), available: z.number().int() });
 
-/** A customer placed an order; payment is next. */
+/** A customer placed an order; authorizing the payment is next. */
 export const OrderPlaced = z.object({
   orderId: z.uuid(),
   customerId: z.string().min(1),
   total: Money,
   lines: z.array(PricedLine).min(1),
-  payment: z.object({ token: z.string().min(1) }),
+  payment: z.object({ method: PaymentMethodId }),
   contact: Contact,
 });
 
-/** The customer's payment was captured; carries what the refund and the reservation need. */
-export const PaymentCharged = z.object({
+/** The provider holds the order's total on the customer's card (authorized, not yet captured). */
+export const PaymentAuthorized = z.object({
   orderId: z.uuid(),
   paymentId: z.uuid(),
   amount: Money,
   lines: z.array(StockLine).min(1),
 });
 
-/** The payment provider declined the charge. */
+/** The provider declined the authorization. */
 export const PaymentFailed = z.object({
   orderId: z.uuid(),
   paymentId: z.uuid(),
@@ -29,9 +30,10 @@ export const PaymentFailed = z.object({
   declineCode: z.string(),
 });
 
-/** Every line of the order is reserved. */
+/** Every line of the order is reserved; capturing the payment is next. */
 export const InventoryReserved = z.object({
   orderId: z.uuid(),
+  paymentId: z.uuid(),
   lines: z.array(StockLine).min(1),
 });
 
@@ -40,16 +42,22 @@ export const InventoryReservationFailed = z.object({
   orderId: z.uuid(),
   paymentId: z.uuid(),
   reason: z.literal('out_of_stock'),
-  unavailable: z.array(z.object({ productId: ProductId, requested: z.number().int(), available: z.number().int() })),
+  unavailable: z.array(Unavailable),
 });
 
-/** A captured payment was refunded in full as compensation. */
-export const PaymentRefunded = z.object({
+/** The authorized amount was captured: the customer has paid. */
+export const PaymentCaptured = z.object({
   orderId: z.uuid(),
   paymentId: z.uuid(),
-  refundId: z.uuid(),
   amount: Money,
-  reason: CancellationReason,
+});
+
+/** The provider refused to capture the authorization; the reserved stock must go back. */
+export const PaymentCaptureFailed = z.object({
+  orderId: z.uuid(),
+  paymentId: z.uuid(),
+  reason: z.literal('capture_failed'),
+  code: z.string(),
 });
 
 /** The order is final and will be fulfilled. */
@@ -61,21 +69,56 @@ export const OrderConfirmed = z.object({
   contact: Contact,
 });
 
-/** The order was cancelled; any payment was refunded first. */
+/** The order was cancelled; its compensations (money back, stock back) follow from this event. */
 export const OrderCancelled = z.object({
   orderId: z.uuid(),
   customerId: z.string().min(1),
   reason: CancellationReason,
-  refunded: Money.optional(),
+  /** What happens to the money, as known when the order was cancelled. */
+  moneyBack: MoneyBack,
+  total: Money,
   contact: Contact,
 });
+
+/** An authorization was voided: the hold on the card is released and nothing was taken. */
+export const PaymentVoided = z.object({
+  orderId: z.uuid(),
+  paymentId: z.uuid(),
+  amount: Money,
+});
+
+/** A captured payment was refunded in full as compensation. */
+export const PaymentRefunded = z.object({
+  orderId: z.uuid(),
+  paymentId: z.uuid(),
+  refundId: z.uuid(),
+  amount: Money,
+  reason: CancellationReason,
+});
+
+/** Stock reserved for a cancelled order went back on sale. */
+export const InventoryReleased = z.object({
+  orderId: z.uuid(),
+  lines: z.array(StockLine).min(1),
+});
+
+const Template = z.enum(['order_confirmed', 'order_cancelled']);
+const Channel = z.enum(['email', 'sms']);
 
 /** A message reached the customer on one channel. */
 export const NotificationSent = z.object({
   orderId: z.uuid(),
-  template: z.enum(['order_confirmed', 'order_cancelled']),
-  channel: z.enum(['email', 'sms']),
+  template: Template,
+  channel: Channel,
   providerMessageId: z.string(),
+});
+
+/** A message was permanently refused (for example an address the mail server rejects); the order stands. */
+export const NotificationFailed = z.object({
+  orderId: z.uuid(),
+  template: Template,
+  channel: Channel,
+  error: z.string(),
 });
 
 /** A product was created, changed, archived, restored or had its stock adjusted by an admin. */
@@ -89,17 +132,26 @@ export const CatalogProductChanged = z.object({
 /** Every event type with the schema of its data; a topic is named after the event type it carries. */
 export const eventSchemas = {
   'order.placed': OrderPlaced,
-  'payment.charged': PaymentCharged,
+  'payment.authorized': PaymentAuthorized,
   'payment.failed': PaymentFailed,
   'inventory.reserved': InventoryReserved,
   'inventory.reservation_failed': InventoryReservationFailed,
-  'payment.refunded': PaymentRefunded,
+  'payment.captured': PaymentCaptured,
+  'payment.capture_failed': PaymentCaptureFailed,
   'order.confirmed': OrderConfirmed,
   'order.cancelled': OrderCancelled,
+  'payment.voided': PaymentVoided,
+  'payment.refunded': PaymentRefunded,
+  'inventory.released': InventoryReleased,
   'notification.sent': NotificationSent,
+  'notification.failed': NotificationFailed,
   'catalog.product.changed': CatalogProductChanged,
 } as const;
 
 export type EventType = keyof typeof eventSchemas;
 export type EventData<T extends EventType> = z.infer<(typeof eventSchemas)[T]>;
 export const eventTypes = Object.keys(eventSchemas) as EventType[];
+
+/** The notification templates and channels, for the notification records. */
+export type NotificationTemplate = z.infer<typeof Template>;
+export type NotificationChannel = z.infer<typeof Channel>;

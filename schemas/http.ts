@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { attributeNames, categoryIds } from './catalog.ts';
-import { CancellationReason, Contact, MAX_ORDER_LINES, Money, ProductId, Quantity } from './common.ts';
+import { CancellationReason, Contact, MAX_ORDER_LINES, Money, PaymentMethodId, ProductId, Quantity } from './common.ts';
 
 /** Body of `POST /v1/orders`. Prices are never taken from the client. */
 export const PlaceOrderRequest = z.strictObject({
@@ -11,24 +11,47 @@ export const PlaceOrderRequest = z.strictObject({
     .refine((items) => new Set(items.map((i) => i.productId)).size === items.length, {
       message: 'each product may appear once; add up the quantities instead',
     }),
-  payment: z.strictObject({ token: z.string().min(1).max(255) }),
+  payment: z.strictObject({ method: PaymentMethodId }),
   contact: Contact.strict(),
 });
 export type PlaceOrderRequest = z.infer<typeof PlaceOrderRequest>;
 
-/** Order states: PENDING until the saga ends in CONFIRMED or CANCELLED. */
-export const OrderStatus = z.enum(['PENDING', 'CONFIRMED', 'CANCELLED']);
+/** Where the saga of an order stands: PENDING until it ends in CONFIRMED or CANCELLED. */
+export const SagaStatus = z.enum(['PENDING', 'CONFIRMED', 'CANCELLED']);
+export type SagaStatus = z.infer<typeof SagaStatus>;
+
+/**
+ * Order states as the API shows them: the saga's status, or NEEDS_ATTENTION while something the saga cannot fix by
+ * itself is open (a dead-lettered event, money the provider refuses to give back); it returns to the saga's status
+ * once that is resolved.
+ */
+export const OrderStatus = z.enum([...SagaStatus.options, 'NEEDS_ATTENTION']);
 export type OrderStatus = z.infer<typeof OrderStatus>;
 
-/** Payment states as the order shows them. */
-export const PaymentStatus = z.enum(['CAPTURED', 'DECLINED', 'REFUNDED']);
+/** Why an order needs an operator. */
+export const AttentionReason = z.enum(['dead_letter', 'release_failed']);
+export type AttentionReason = z.infer<typeof AttentionReason>;
+
+/** Payment states: authorized (held) first, captured once stock is reserved; voided or refunded when cancelled. */
+export const PaymentStatus = z.enum(['AUTHORIZING', 'AUTHORIZED', 'DECLINED', 'CAPTURED', 'CAPTURE_FAILED', 'VOIDED', 'REFUNDED']);
 export type PaymentStatus = z.infer<typeof PaymentStatus>;
+
+/** The `Idempotency-Key` request header (IETF httpapi draft): one key per logical request, reused on retries. */
+export const IdempotencyKey = z
+  .string()
+  .min(1)
+  .max(255)
+  .regex(/^[\x21-\x7e]+$/, 'must be 1-255 visible ASCII characters, for example a UUID');
 
 /** An order as the API returns it. */
 export const OrderView = z.object({
   id: z.uuid(),
   status: OrderStatus,
   cancellationReason: CancellationReason.nullable(),
+  /** Set while the order needs an operator; `sagaStatus` is where the saga itself stands. */
+  attention: z.object({ reason: AttentionReason, detail: z.string(), since: z.iso.datetime(), sagaStatus: SagaStatus }).nullable(),
+  /** The saga must end by then; past it, the watchdog cancels the order (reason `timeout`) and gives everything back. */
+  deadlineAt: z.iso.datetime(),
   lines: z.array(
     z.object({ productId: ProductId, name: z.string(), quantity: z.number().int(), unitPrice: Money, lineTotal: Money }),
   ),
@@ -42,7 +65,7 @@ export const OrderView = z.object({
       refund: z.object({ amount: Money, refundedAt: z.iso.datetime() }).nullable(),
     })
     .nullable(),
-  history: z.array(z.object({ status: OrderStatus, reason: CancellationReason.nullable(), at: z.iso.datetime() })),
+  history: z.array(z.object({ status: OrderStatus, reason: z.string().nullable(), at: z.iso.datetime() })),
   createdAt: z.iso.datetime(),
   updatedAt: z.iso.datetime(),
 });

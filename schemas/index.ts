@@ -5,3 +5,4 @@ export * from './http.ts';
 export * from './problems.ts';
 export * from './topology.ts';
 export * from './catalog.ts';
+export * from './admin.ts';

@@ -13,6 +13,8 @@ export const problemTypes = {
   'unsupported-media-type': { status: 415, title: 'The body is not of a type this endpoint takes' },
   'precondition-required': { status: 428, title: 'Send If-Match with the ETag you read' },
   'unknown-product': { status: 422, title: 'An ordered product does not exist' },
+  'idempotency-key-reused': { status: 422, title: 'This Idempotency-Key was already used with a different request' },
+  'idempotency-key-in-use': { status: 409, title: 'A request with this Idempotency-Key is still being processed' },
   'mixed-currencies': { status: 422, title: 'All products of an order must share one currency' },
   'service-unavailable': { status: 503, title: 'A dependency is unavailable; retry later' },
   internal: { status: 500, title: 'Unexpected error' },

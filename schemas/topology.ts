@@ -10,7 +10,10 @@ export interface DeliveryPolicy {
   maxDeliveryAttempts: number;
 }
 
-/** A deployable function: either an HTTP API or a step that consumes topics. */
+/**
+ * A deployable function: an HTTP API, a step that consumes topics, a job run on a schedule, or the recorder of
+ * every dead-letter topic. `publishes` lists the event types it creates (HTTP functions and jobs through the outbox).
+ */
 export type FunctionSpec =
   | { trigger: 'http'; description: string; routes: readonly string[]; publishes: readonly EventType[] }
   | {
@@ -20,7 +23,17 @@ export type FunctionSpec =
       publishes: readonly EventType[];
       compensates?: true;
       delivery?: Partial<DeliveryPolicy>;
-    };
+    }
+  | {
+      trigger: 'schedule';
+      description: string;
+      /** Cloud Scheduler's cron expression in production. */
+      schedule: string;
+      /** How often the local runner calls it (Cloud Scheduler's finest grain is a minute). */
+      localEverySeconds: number;
+      publishes: readonly EventType[];
+    }
+  | { trigger: 'dead-letters'; description: string; publishes: readonly EventType[] };
 
 /** Delivery policy every subscription gets unless its function overrides it. */
 export const defaultDelivery: DeliveryPolicy = {
@@ -33,7 +46,7 @@ export const defaultDelivery: DeliveryPolicy = {
 export const functions = {
   'orders-api': {
     trigger: 'http',
-    description: 'Place orders and read the caller’s orders.',
+    description: 'Place orders (through the outbox) and read the caller’s orders.',
     routes: ['/v1/orders'],
     publishes: ['order.placed'],
   },
@@ -43,43 +56,88 @@ export const functions = {
     routes: ['/v1/products'],
     publishes: ['catalog.product.changed'],
   },
-  'payment-charge': {
-    trigger: 'topic',
-    description: 'Charge the customer through the payment provider.',
-    consumes: ['order.placed'],
-    publishes: ['payment.charged', 'payment.failed'],
+  'admin-api': {
+    trigger: 'http',
+    description: 'Operate the saga: dead letters (list, replay, discard) and retrying an order’s pending work.',
+    routes: ['/v1/admin'],
+    publishes: [],
   },
-  'payment-refund': {
+  'payment-authorize': {
     trigger: 'topic',
-    description: 'Refund a captured payment when the order cannot be fulfilled.',
-    consumes: ['inventory.reservation_failed'],
-    publishes: ['payment.refunded'],
-    compensates: true,
+    description: 'Authorize the stored order’s total on the customer’s card (held, not captured).',
+    consumes: ['order.placed'],
+    publishes: ['payment.authorized', 'payment.failed'],
   },
   'inventory-reserve': {
     trigger: 'topic',
-    description: 'Reserve stock for every line of a paid order, all or nothing.',
-    consumes: ['payment.charged'],
+    description: 'Reserve stock for every line of an authorized order, all or nothing.',
+    consumes: ['payment.authorized'],
     publishes: ['inventory.reserved', 'inventory.reservation_failed'],
+  },
+  'inventory-release': {
+    trigger: 'topic',
+    description: 'Put the stock of a cancelled order back on sale, and keep a late reservation from taking any.',
+    consumes: ['order.cancelled'],
+    publishes: ['inventory.released'],
+    compensates: true,
+  },
+  'payment-capture': {
+    trigger: 'topic',
+    description: 'Capture the authorized payment once stock is reserved.',
+    consumes: ['inventory.reserved'],
+    publishes: ['payment.captured', 'payment.capture_failed'],
+  },
+  'payment-release': {
+    trigger: 'topic',
+    description: 'Give a cancelled order’s money back: void an open authorization, refund a capture.',
+    consumes: ['order.cancelled'],
+    publishes: ['payment.voided', 'payment.refunded'],
+    compensates: true,
   },
   'order-confirm': {
     trigger: 'topic',
     description: 'Mark a paid and reserved order confirmed.',
-    consumes: ['inventory.reserved'],
+    consumes: ['payment.captured'],
     publishes: ['order.confirmed'],
   },
   'order-cancel': {
     trigger: 'topic',
-    description: 'Cancel an order whose payment failed or was refunded.',
-    consumes: ['payment.failed', 'payment.refunded'],
+    description: 'Cancel an order that cannot be fulfilled; its compensations follow from order.cancelled.',
+    consumes: ['payment.failed', 'inventory.reservation_failed', 'payment.capture_failed'],
     publishes: ['order.cancelled'],
     compensates: true,
   },
   'notification-send': {
     trigger: 'topic',
-    description: 'Tell the customer by email, and by SMS when a phone is given.',
+    description: 'Tell the customer by email, and by SMS when a phone is given: once per order, template and channel.',
     consumes: ['order.confirmed', 'order.cancelled'],
-    publishes: ['notification.sent'],
+    publishes: ['notification.sent', 'notification.failed'],
+  },
+  'dead-letter-record': {
+    trigger: 'dead-letters',
+    description: 'Record every dead-lettered or poison message and mark its order NEEDS_ATTENTION.',
+    publishes: [],
+  },
+  'outbox-sweep': {
+    trigger: 'schedule',
+    description: 'Publish outbox rows the relay did not (Pub/Sub was down, the process died after the commit).',
+    schedule: '* * * * *',
+    localEverySeconds: 2,
+    publishes: [],
+  },
+  'saga-watchdog': {
+    trigger: 'schedule',
+    description: 'Nudge stalled sagas and cancel orders past their deadline (reason timeout).',
+    schedule: '* * * * *',
+    localEverySeconds: 3,
+    publishes: ['order.placed', 'order.cancelled', 'order.confirmed'],
+  },
+  'saga-reconcile': {
+    trigger: 'schedule',
+    description: 'Check the books (money, stock, emails) and log every discrepancy at alert severity.',
+    schedule: '17 * * * *',
+    localEverySeconds: 600,
+    publishes: [],
   },
 } as const satisfies Record<string, FunctionSpec>;
 
@@ -92,33 +150,65 @@ export const AUDIT_SUBSCRIPTION_SUFFIX = '.audit';
 /** One push subscription: a topic delivered to a function. */
 export interface SubscriptionSpec {
   name: string;
-  topic: EventType;
+  topic: string;
   function: FunctionName;
-  deadLetterTopic: string;
+  /** Where a message goes after its last attempt; the dead-letter recorder's own subscriptions have none. */
+  deadLetterTopic: string | null;
   delivery: DeliveryPolicy;
 }
 
 /** The dead-letter topic of a consuming function; it has a pull subscription of the same name. */
 export const deadLetterTopicOf = (fn: FunctionName) => `dead-letter.${fn}`;
 
+/** The function whose dead-letter topic this is, or null. */
+export function functionOfDeadLetterTopic(topic: string): FunctionName | null {
+  const name = topic.startsWith('dead-letter.') ? topic.slice('dead-letter.'.length) : '';
+  return (functionNames as string[]).includes(name) ? (name as FunctionName) : null;
+}
+
+const specOf = (fn: FunctionName): FunctionSpec => functions[fn];
+
+/** Functions that consume saga topics (and so have a dead-letter topic). */
+export const stepFunctions = (): FunctionName[] => functionNames.filter((fn) => specOf(fn).trigger === 'topic');
+
 /** Every push subscription in the topology, derived from `functions`. */
 export function subscriptions(): SubscriptionSpec[] {
-  return functionNames.flatMap((name) => {
-    const spec: FunctionSpec = functions[name];
-    if (spec.trigger !== 'topic') return [];
-    const delivery: DeliveryPolicy = { ...defaultDelivery, ...spec.delivery };
-    return spec.consumes.map((topic) => ({
-      name: `${name}.${topic}`,
-      topic,
-      function: name,
-      deadLetterTopic: deadLetterTopicOf(name),
-      delivery,
-    }));
+  return functionNames.flatMap((name): SubscriptionSpec[] => {
+    const spec = specOf(name);
+    if (spec.trigger === 'topic') {
+      const delivery: DeliveryPolicy = { ...defaultDelivery, ...spec.delivery };
+      return spec.consumes.map((topic) => ({ name: `${name}.${topic}`, topic, function: name, deadLetterTopic: deadLetterTopicOf(name), delivery }));
+    }
+    if (spec.trigger === 'dead-letters') {
+      // Retried until recorded: a dead letter of a dead letter would have nowhere to go.
+      return stepFunctions().map((fn) => ({
+        name: `${name}.${deadLetterTopicOf(fn)}`,
+        topic: deadLetterTopicOf(fn),
+        function: name,
+        deadLetterTopic: null,
+        delivery: defaultDelivery,
+      }));
+    }
+    return [];
   });
 }
 
-/** The event types a function consumes (empty for HTTP functions). */
+/** The event types a function consumes (empty for functions that are not saga steps). */
 export function consumedBy(fn: FunctionName): readonly EventType[] {
-  const spec: FunctionSpec = functions[fn];
+  const spec = specOf(fn);
   return spec.trigger === 'topic' ? spec.consumes : [];
 }
+
+/** Scheduled functions with their schedules. */
+export function scheduledFunctions(): { name: FunctionName; schedule: string; localEverySeconds: number }[] {
+  return functionNames.flatMap((name) => {
+    const spec = specOf(name);
+    return spec.trigger === 'schedule' ? [{ name, schedule: spec.schedule, localEverySeconds: spec.localEverySeconds }] : [];
+  });
+}
+
+/** The functions-framework signature a function is served with. */
+export const signatureOf = (fn: FunctionName): 'http' | 'cloudevent' => {
+  const trigger = specOf(fn).trigger;
+  return trigger === 'topic' || trigger === 'dead-letters' ? 'cloudevent' : 'http';
+};

@@ -15,25 +15,42 @@ export const Env = z.object({
   AUTH_ISSUER: z.string().min(1).default('http://127.0.0.1:8080/dev-issuer').describe('Issuer (`iss`) that ID tokens must carry.'),
   AUTH_AUDIENCE: z.string().min(1).default('saga-commerce-local').describe('Audience (`aud`) that ID tokens must carry.'),
   AUTH_JWKS_URL: z.string().url().default('http://127.0.0.1:8080/dev-issuer/jwks.json').describe('URL of the issuer\'s signing keys as a JWK set.'),
-  PAYMENT_PROVIDER_URL: z.string().url().default('http://127.0.0.1:8090').describe('Base URL of the payment provider\'s API.'),
-  PAYMENT_PROVIDER_TIMEOUT_MS: z.coerce.number().int().positive().default(5000).describe('Give up on one payment provider call after this long; the message is retried.'),
+  PAYMENT_PROVIDER_URL: z.string().url().default('http://127.0.0.1:8090').describe('Base URL of the Stripe API: `https://api.stripe.com` in production, the local simulator otherwise.'),
+  PAYMENT_PROVIDER_API_KEY: z.string().min(1).default('sk_test_local').describe('Stripe secret key (from Secret Manager in production); the local simulator takes any `sk_test_` key.'),
+  PAYMENT_PROVIDER_TIMEOUT_MS: z.coerce.number().int().positive().default(4000).describe('Give up on one payment provider call after this long; it is retried once, then the message is.'),
   SMTP_URL: z.string().url().default('smtp://127.0.0.1:1025').describe('SMTP server for email, as `smtp://host:port` or `smtps://user:pass@host:port`.'),
   MAIL_FROM: z.string().min(3).default('Saga Commerce <orders@saga-commerce.dev>').describe('Sender of customer email.'),
+  SMTP_TIMEOUT_MS: z.coerce.number().int().positive().default(5000).describe('Give up on connecting to, or waiting on, the SMTP server after this long.'),
   SMS_PROVIDER_URL: z.string().url().default('http://127.0.0.1:8091').describe('Base URL of the SMS provider\'s API.'),
+  SMS_TIMEOUT_MS: z.coerce.number().int().positive().default(4000).describe('Give up on one SMS provider call after this long.'),
   IMAGES_BUCKET: z.string().min(3).default('saga-commerce-local-images').describe('Cloud Storage bucket for product images.'),
   IMAGES_PUBLIC_URL: z.string().url().default('https://storage.googleapis.com').describe('Base URL product image URLs start with (`<base>/<bucket>/<object>`); a CDN in front of the bucket, or the local storage endpoint.'),
   REDIS_URL: z.string().url().optional().describe('Redis (Memorystore) for cached catalog reads, as `redis://host:6379`; without it each instance caches in memory.'),
-  HANDLER_TIMEOUT_MS: z.coerce.number().int().positive().default(20_000).describe('A saga step that takes longer than this fails and is redelivered; keep it below the ack deadline.'),
+  HANDLER_TIMEOUT_MS: z.coerce.number().int().positive().default(20_000).describe('A saga step that takes longer than this is aborted and redelivered; keep it below the ack deadline.'),
+  DEPENDENCY_TIMEOUT_MS: z.coerce.number().int().positive().default(3000).describe('Longest wait for PostgreSQL, Firestore or Pub/Sub on one call; past it a request answers 503 with Retry-After.'),
+  ORDER_DEADLINE_SECONDS: z.coerce.number().int().min(5).default(900).describe('Time an order\'s saga has to finish; past it the watchdog cancels the order (reason `timeout`) and gives money and stock back.'),
+  SAGA_STALL_SECONDS: z.coerce.number().int().min(1).default(30).describe('A pending order with no progress for this long has its saga nudged (its first event republished; every step is idempotent).'),
+  OUTBOX_SWEEP_AFTER_SECONDS: z.coerce.number().int().min(0).default(5).describe('The outbox sweeper publishes rows left unpublished for longer than this.'),
+  IDEMPOTENCY_KEY_TTL_HOURS: z.coerce.number().int().min(24).default(24).describe('How long an Idempotency-Key and its stored response are kept (at least 24 h).'),
+  FAULTS: z.string().optional().describe('Fault injection for tests, demos and the benchmark, as JSON (see docs/reliability.md); refused unless the Pub/Sub emulator is in use.'),
   LOG_LEVEL: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info').describe('Least severe log level written.'),
 });
 
 export type Config = Readonly<z.infer<typeof Env>>;
 
+/** Fault injection is for local stacks only: a configuration that asks for it against real Pub/Sub is refused. */
+const refuseFaultsInProduction = (env: Record<string, string | undefined>) =>
+  env.FAULTS && !env.PUBSUB_EMULATOR_HOST
+    ? ['FAULTS: fault injection is refused outside the local emulators (PUBSUB_EMULATOR_HOST is not set); unset FAULTS']
+    : [];
+
 /** Parses an environment into a frozen, typed configuration; throws a message naming each bad variable. */
 export function parseConfig(env: Record<string, string | undefined>): Config {
   const result = Env.safeParse(env);
-  if (!result.success) {
-    throw new Error(`Invalid configuration, fix these environment variables:\n${z.prettifyError(result.error)}`);
+  const refused = refuseFaultsInProduction(env);
+  if (!result.success || refused.length > 0) {
+    const problems = [...(result.success ? [] : [z.prettifyError(result.error)]), ...refused.map((r) => `✖ ${r}`)];
+    throw new Error(`Invalid configuration, fix these environment variables:\n${problems.join('\n')}`);
   }
   return Object.freeze(result.data);
 }

@@ -82,7 +82,136 @@ const initial: Migration = {
   },
 };
 
-const migrations: Migration[] = [initial];
+/**
+ * Authorize then capture, deadlines, needs-attention, notification claims, the outbox, idempotency keys, dead
+ * letters and step failures.
+ */
+const reliability: Migration = {
+  name: '20261127_0002_outbox_idempotency_authorize_capture_dead_letters',
+  async up(knex) {
+    await knex.raw(`
+      ALTER TABLE orders
+        ADD COLUMN payment_method text,
+        ADD COLUMN deadline_at timestamptz,
+        ADD COLUMN attention_reason text CHECK (attention_reason IN ('dead_letter', 'release_failed')),
+        ADD COLUMN attention_detail text,
+        ADD COLUMN attention_since timestamptz,
+        ADD COLUMN nudged_at timestamptz,
+        ADD COLUMN nudges integer NOT NULL DEFAULT 0;
+      UPDATE orders SET deadline_at = created_at + interval '15 minutes';
+      ALTER TABLE orders ALTER COLUMN deadline_at SET NOT NULL;
+      CREATE INDEX orders_pending_deadline ON orders (deadline_at) WHERE status = 'PENDING';
+      CREATE INDEX orders_needing_attention ON orders (attention_since) WHERE attention_reason IS NOT NULL;
+
+      ALTER TABLE payments DROP CONSTRAINT payments_status_check;
+      ALTER TABLE payments
+        ADD CONSTRAINT payments_status_check CHECK (status IN
+          ('AUTHORIZING', 'AUTHORIZED', 'DECLINED', 'CAPTURED', 'CAPTURE_FAILED', 'VOIDED', 'REFUNDED')),
+        ADD COLUMN payment_method text,
+        ADD COLUMN capture_error text,
+        ADD COLUMN release_attempts integer NOT NULL DEFAULT 0,
+        ADD COLUMN release_error text;
+      ALTER TABLE payments RENAME COLUMN provider_charge_id TO provider_payment_id;
+
+      ALTER TABLE notifications DROP CONSTRAINT notifications_event_id_channel_unique;
+      ALTER TABLE notifications
+        ADD COLUMN status text NOT NULL DEFAULT 'sent' CHECK (status IN ('sending', 'sent', 'rejected')),
+        ADD COLUMN claimed_until timestamptz,
+        ADD COLUMN attempts integer NOT NULL DEFAULT 1,
+        ADD COLUMN error text,
+        ALTER COLUMN provider_message_id DROP NOT NULL,
+        ALTER COLUMN sent_at DROP NOT NULL,
+        ADD CONSTRAINT notifications_once UNIQUE (order_id, template, channel);
+
+      CREATE TABLE outbox (
+        id bigserial PRIMARY KEY,
+        event_id uuid NOT NULL,
+        topic text NOT NULL,
+        envelope jsonb NOT NULL,
+        created_at timestamptz NOT NULL DEFAULT now(),
+        published_at timestamptz,
+        attempts integer NOT NULL DEFAULT 0,
+        last_error text
+      );
+      CREATE INDEX outbox_unpublished ON outbox (id) WHERE published_at IS NULL;
+      CREATE INDEX outbox_published ON outbox (published_at) WHERE published_at IS NOT NULL;
+
+      CREATE TABLE idempotency_keys (
+        scope text NOT NULL,
+        key text NOT NULL,
+        fingerprint text NOT NULL,
+        status text NOT NULL CHECK (status IN ('in_progress', 'done')),
+        locked_until timestamptz,
+        response_status integer,
+        response_headers jsonb,
+        response_body jsonb,
+        created_at timestamptz NOT NULL,
+        expires_at timestamptz NOT NULL,
+        PRIMARY KEY (scope, key)
+      );
+      CREATE INDEX idempotency_keys_expiry ON idempotency_keys (expires_at);
+
+      CREATE TABLE step_failures (
+        function text NOT NULL,
+        event_id uuid NOT NULL,
+        order_id uuid,
+        attempts integer NOT NULL,
+        last_error text NOT NULL,
+        first_failed_at timestamptz NOT NULL,
+        last_failed_at timestamptz NOT NULL,
+        PRIMARY KEY (function, event_id)
+      );
+
+      CREATE TABLE dead_letters (
+        id uuid PRIMARY KEY,
+        function text NOT NULL,
+        topic text,
+        cause text NOT NULL CHECK (cause IN ('max_attempts', 'poison', 'unknown_order')),
+        event_type text,
+        event_id text,
+        order_id uuid,
+        attempts integer,
+        last_error text,
+        status text NOT NULL DEFAULT 'open' CHECK (status IN ('open', 'replayed', 'discarded')),
+        data text NOT NULL,
+        attributes jsonb NOT NULL,
+        first_failed_at timestamptz,
+        dead_lettered_at timestamptz NOT NULL,
+        resolved_at timestamptz,
+        resolved_by text,
+        resolution_reason text
+      );
+      CREATE INDEX dead_letters_by_status ON dead_letters (status, dead_lettered_at DESC, id);
+      CREATE INDEX dead_letters_by_order ON dead_letters (order_id);
+
+      CREATE TABLE admin_actions (
+        id bigserial PRIMARY KEY,
+        action text NOT NULL,
+        target text NOT NULL,
+        order_id uuid,
+        actor text NOT NULL,
+        reason text,
+        at timestamptz NOT NULL
+      );
+      CREATE INDEX admin_actions_by_order ON admin_actions (order_id);
+    `);
+  },
+  async down(knex) {
+    await knex.raw(`
+      DROP TABLE admin_actions, dead_letters, step_failures, idempotency_keys, outbox;
+      ALTER TABLE notifications DROP CONSTRAINT notifications_once,
+        DROP COLUMN status, DROP COLUMN claimed_until, DROP COLUMN attempts, DROP COLUMN error;
+      ALTER TABLE notifications ADD CONSTRAINT notifications_event_id_channel_unique UNIQUE (event_id, channel);
+      ALTER TABLE payments RENAME COLUMN provider_payment_id TO provider_charge_id;
+      ALTER TABLE payments DROP CONSTRAINT payments_status_check,
+        DROP COLUMN payment_method, DROP COLUMN capture_error, DROP COLUMN release_attempts, DROP COLUMN release_error;
+      ALTER TABLE orders DROP COLUMN payment_method, DROP COLUMN deadline_at, DROP COLUMN attention_reason,
+        DROP COLUMN attention_detail, DROP COLUMN attention_since, DROP COLUMN nudged_at, DROP COLUMN nudges;
+    `);
+  },
+};
+
+const migrations: Migration[] = [initial, reliability];
 
 /** Knex migration source over the migrations compiled into the code (no file-system discovery). */
 export const migrationSource: Knex.MigrationSource<Migration> = {
