@@ -1,4 +1,4 @@
-import { pino, type Logger } from 'pino';
+import { pino, type Logger as PinoLogger } from 'pino';
 import { config } from './config.ts';
 
 const severity: Record<string, string> = {
@@ -8,12 +8,19 @@ const severity: Record<string, string> = {
   warn: 'WARNING',
   error: 'ERROR',
   fatal: 'CRITICAL',
+  alert: 'ALERT',
 };
+
+/** Severity above CRITICAL for what a person must act on now (money the provider refuses to give back). */
+const customLevels = { alert: 65 } as const;
+
+export type Logger = PinoLogger<keyof typeof customLevels>;
 
 /** Creates a logger that writes Cloud Logging structured JSON lines (severity, message, time). */
 export function createLogger(options: { level?: string; name?: string } = {}): Logger {
-  return pino({
+  return pino<keyof typeof customLevels>({
     level: options.level ?? config().LOG_LEVEL,
+    customLevels,
     messageKey: 'message',
     base: options.name ? { function: options.name } : {},
     timestamp: pino.stdTimeFunctions.isoTime,
@@ -32,4 +39,3 @@ export function logger(): Logger {
   return root;
 }
 
-export type { Logger };

@@ -1,23 +1,27 @@
 import { PubSub, type Topic } from '@google-cloud/pubsub';
 import type { Envelope } from '../../schemas/index.ts';
 import { config } from './config.ts';
+import { withDeadline } from './resilience.ts';
 
 /** Publishes envelopes to the topic named after their type. */
 export type Publish = (event: Envelope) => Promise<void>;
 
-/** Creates a publisher that sends each message at once (no batching delay) with its ids as attributes. */
-export function createPublisher(pubsub: PubSub): Publish {
+/**
+ * Creates a publisher that sends each message at once (no batching delay) with its ids as attributes, and gives up
+ * after `timeoutMs` (the client's default is to retry for ten minutes), so callers fail fast and retry later.
+ */
+export function createPublisher(pubsub: PubSub, options: { timeoutMs: number }): Publish {
   const topics = new Map<string, Topic>();
   const topicOf = (name: string) => {
     let topic = topics.get(name);
     if (!topic) {
-      topic = pubsub.topic(name, { batching: { maxMessages: 1 } });
+      topic = pubsub.topic(name, { batching: { maxMessages: 1 }, gaxOpts: { timeout: options.timeoutMs, maxRetries: 1 } });
       topics.set(name, topic);
     }
     return topic;
   };
   return async (event) => {
-    await topicOf(event.type).publishMessage({
+    const sent = topicOf(event.type).publishMessage({
       data: Buffer.from(JSON.stringify(event)),
       attributes: {
         type: event.type,
@@ -25,14 +29,22 @@ export function createPublisher(pubsub: PubSub): Publish {
         correlationId: event.metadata.correlationId,
       },
     });
+    await withDeadline(sent, options.timeoutMs * 2, 'Pub/Sub');
   };
 }
 
 let client: PubSub | undefined;
 
-/** The process-wide Pub/Sub client; it talks to the emulator when PUBSUB_EMULATOR_HOST is set. */
+/**
+ * The process-wide Pub/Sub client; it talks to the emulator when PUBSUB_EMULATOR_HOST is set. gRPC reconnects within
+ * a few seconds after an outage instead of its default two minutes.
+ */
 export function pubsub(): PubSub {
-  client ??= new PubSub({ projectId: config().GOOGLE_CLOUD_PROJECT });
+  client ??= new PubSub({
+    projectId: config().GOOGLE_CLOUD_PROJECT,
+    'grpc.initial_reconnect_backoff_ms': 250,
+    'grpc.max_reconnect_backoff_ms': 2000,
+  } as ConstructorParameters<typeof PubSub>[0]);
   return client;
 }
 
@@ -40,6 +52,6 @@ let publisher: Publish | undefined;
 
 /** The process-wide publisher, created on first use. */
 export function publish(event: Envelope): Promise<void> {
-  publisher ??= createPublisher(pubsub());
+  publisher ??= createPublisher(pubsub(), { timeoutMs: config().DEPENDENCY_TIMEOUT_MS });
   return publisher(event);
 }

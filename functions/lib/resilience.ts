@@ -99,3 +99,26 @@ export async function withDeadline<T>(work: Promise<T>, ms: number, dependency: 
     clearTimeout(timer);
   }
 }
+
+/** Error codes of a database or a gRPC service that is down or unreachable (as opposed to a bad request). */
+const outageCodes = new Set([
+  'ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'EPIPE', 'ENOTFOUND',
+  // PostgreSQL: connection exceptions, shutting down, cannot connect now, too many connections, query cancelled by timeout.
+  '08000', '08001', '08003', '08004', '08006', '57P01', '57P02', '57P03', '53300', '57014',
+]);
+/** gRPC status codes UNAVAILABLE, DEADLINE_EXCEEDED and CANCELLED (a call cut short by our own deadline). */
+const grpcOutage = new Set([14, 4, 1]);
+
+/**
+ * True when an error means a dependency is down or slow rather than that the request is wrong: our own deadlines,
+ * knex failing to get a connection, connection errors, and gRPC's unavailable or deadline exceeded.
+ */
+export function isDependencyOutage(err: unknown): boolean {
+  if (err instanceof DependencyUnavailable) return true;
+  const e = err as { name?: string; code?: string | number; message?: string } | null;
+  if (!e) return false;
+  if (e.name === 'KnexTimeoutError') return true;
+  if (typeof e.code === 'string' && outageCodes.has(e.code)) return true;
+  if (typeof e.code === 'number' && grpcOutage.has(e.code)) return true;
+  return /Connection terminated|timeout exceeded when trying to connect|Query read timeout/i.test(e.message ?? '');
+}

@@ -1,13 +1,18 @@
 import type { CloudEvent } from '@google-cloud/functions-framework';
 import { parseEnvelope, consumedBy, type Envelope, type EventType, type FunctionName, type functions } from '../../schemas/index.ts';
 import { config } from './config.ts';
+import { createDeadLetterSender, topicOfSource, type ReceivedMessage, type SendToDeadLetters } from './dead-letters.ts';
+import { faults as configuredFaults, strikes, type Faults } from './faults.ts';
 import { logger as rootLogger, type Logger } from './logger.ts';
-import { publish as publishToPubSub, type Publish } from './pubsub.ts';
+import { publish as publishToPubSub, pubsub, type Publish } from './pubsub.ts';
+import { withDeadline } from './resilience.ts';
+import type { StepFailureStore } from './step-failures.ts';
 
-/** What a saga step gets besides its event. */
+/** What a saga step gets besides its event: the time, a logger, and a signal that aborts at the step's deadline. */
 export interface StepContext {
   now: Date;
   log: Logger;
+  signal: AbortSignal;
 }
 
 /** A saga step: given an event, do the work and return the events to publish. Throwing means "retry me". */
@@ -18,56 +23,96 @@ export type Consumes<N extends FunctionName> = (typeof functions)[N] extends { c
   ? E & EventType
   : never;
 
+/**
+ * Thrown by a step for a message that can never succeed although it is well-formed (an event naming an order that
+ * does not exist): the message goes to the dead-letter topic at once instead of being retried ten times.
+ */
+export class DeadLetterNow extends Error {
+  readonly deadLetterCause = 'unknown_order' as const;
+}
+
 type Decoded<T extends EventType> =
-  | { ok: true; envelope: Envelope<T>; messageId: string | undefined }
-  | { ok: false; error: string; messageId: string | undefined };
+  | { ok: true; envelope: Envelope<T>; messageId: string | undefined; message: ReceivedMessage }
+  | { ok: false; error: string; messageId: string | undefined; message: ReceivedMessage };
 
 /** Decodes the envelope inside a Pub/Sub CloudEvent; a message that can never be handled comes back as an error. */
-export function decodeMessage<T extends EventType>(ce: Pick<CloudEvent<unknown>, 'id' | 'data'>, types: readonly T[]): Decoded<T> {
-  const message = (ce.data as { message?: { data?: unknown; messageId?: string } } | undefined)?.message;
-  const messageId = message?.messageId ?? ce.id;
-  if (typeof message?.data !== 'string') return { ok: false, error: 'no base64 message data', messageId };
+export function decodeMessage<T extends EventType>(ce: Pick<CloudEvent<unknown>, 'id' | 'data' | 'source'>, types: readonly T[]): Decoded<T> {
+  const raw = (ce.data as { message?: { data?: unknown; messageId?: string; attributes?: Record<string, string> } } | undefined)?.message;
+  const messageId = raw?.messageId ?? ce.id;
+  const message: ReceivedMessage = {
+    data: typeof raw?.data === 'string' ? raw.data : '',
+    attributes: raw?.attributes ?? {},
+    topic: topicOfSource(ce.source),
+  };
+  if (typeof raw?.data !== 'string') return { ok: false, error: 'no base64 message data', messageId, message };
   let value: unknown;
   try {
-    value = JSON.parse(Buffer.from(message.data, 'base64').toString('utf8'));
+    value = JSON.parse(Buffer.from(raw.data, 'base64').toString('utf8'));
   } catch {
-    return { ok: false, error: 'message data is not JSON', messageId };
+    return { ok: false, error: 'message data is not JSON', messageId, message };
   }
   const parsed = parseEnvelope(value, types);
-  return parsed.ok ? { ok: true, envelope: parsed.envelope, messageId } : { ok: false, error: parsed.error, messageId };
+  return parsed.ok ? { ok: true, envelope: parsed.envelope, messageId, message } : { ok: false, error: parsed.error, messageId, message };
 }
 
 class StepTimeoutError extends Error {}
 
-async function withTimeout<R>(work: Promise<R>, ms: number): Promise<R> {
+/** Runs `work` with a signal that aborts after `ms`; rejects at that moment whether or not the work notices. */
+async function withTimeout<R>(work: (signal: AbortSignal) => Promise<R>, ms: number): Promise<R> {
+  const controller = new AbortController();
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new StepTimeoutError(`step did not finish within ${ms} ms`)), ms);
+    timer = setTimeout(() => {
+      const err = new StepTimeoutError(`step did not finish within ${ms} ms`);
+      controller.abort(err);
+      reject(err);
+    }, ms);
   });
   try {
-    return await Promise.race([work, timeout]);
+    return await Promise.race([work(controller.signal), timeout]);
   } finally {
     clearTimeout(timer);
   }
 }
 
+/** An injected hang: waits until the deadline aborts the step. */
+const hangUntilAborted = (signal: AbortSignal) =>
+  new Promise<never>((_, reject) => signal.addEventListener('abort', () => reject(signal.reason), { once: true }));
+
+let deadLetterSender: SendToDeadLetters | undefined;
+const sendToDeadLetters: SendToDeadLetters = (fn, message, reason) => (deadLetterSender ??= createDeadLetterSender(pubsub()))(fn, message, reason);
+
+/** How a step function is wired; everything defaults to the process-wide clients and configuration. */
+export interface StepOptions {
+  publish?: Publish;
+  sendToDeadLetters?: SendToDeadLetters;
+  /** Where failures are remembered for the dead-letter recorder. */
+  failures?: () => StepFailureStore;
+  log?: Logger;
+  timeoutMs?: number;
+  clock?: () => Date;
+  faults?: () => Faults;
+}
+
 /**
- * Turns a step handler into a CloudEvent function: decode and validate the envelope (a poison message is logged and
- * acknowledged), run the step under a deadline, publish what it returns, and throw on transient failure so Pub/Sub
- * redelivers.
+ * Turns a step handler into a CloudEvent function: decode and validate the envelope (a poison message goes to the
+ * dead-letter topic and is acknowledged), run the step under a deadline that aborts its calls, publish what it
+ * returns, and throw on transient failure so Pub/Sub redelivers (remembering the error for the dead-letter record).
  */
 export function pubsubStep<N extends FunctionName>(
   name: N,
   makeHandler: () => StepHandler<Consumes<N>>,
-  options: { publish?: Publish; log?: Logger; timeoutMs?: number; clock?: () => Date } = {},
+  options: StepOptions = {},
 ): (ce: CloudEvent<unknown>) => Promise<void> {
   const types = consumedBy(name) as readonly Consumes<N>[];
+  const deadLetter = options.sendToDeadLetters ?? sendToDeadLetters;
   let handler: StepHandler<Consumes<N>> | undefined;
   return async (ce) => {
     const log = options.log ?? rootLogger();
     const decoded = decodeMessage(ce, types);
     if (!decoded.ok) {
-      log.error({ messageId: decoded.messageId, poison: true, reason: decoded.error }, 'schema-invalid message acknowledged without processing');
+      log.error({ messageId: decoded.messageId, poison: true, reason: decoded.error }, 'schema-invalid message sent to the dead-letter topic');
+      await deadLetter(name, decoded.message, { cause: 'poison', error: decoded.error });
       return;
     }
     const { envelope } = decoded;
@@ -79,19 +124,30 @@ export function pubsubStep<N extends FunctionName>(
     });
     handler ??= makeHandler();
     const started = performance.now();
+    const now = options.clock?.() ?? new Date();
     try {
-      const now = options.clock?.() ?? new Date();
+      const hang = strikes((options.faults ?? configuredFaults)().hang, name);
       const outcome = await withTimeout(
-        handler(envelope, { now, log: stepLog }),
+        (signal) => (hang ? hangUntilAborted(signal) : handler!(envelope, { now, log: stepLog, signal })),
         options.timeoutMs ?? config().HANDLER_TIMEOUT_MS,
       );
       await Promise.all(outcome.map(options.publish ?? publishToPubSub));
-      stepLog.info(
-        { published: outcome.map((e) => e.type), ms: Math.round(performance.now() - started) },
-        `${envelope.type} handled`,
-      );
+      stepLog.info({ published: outcome.map((e) => e.type), ms: Math.round(performance.now() - started) }, `${envelope.type} handled`);
     } catch (err) {
+      if (err instanceof DeadLetterNow) {
+        stepLog.error({ reason: err.message }, `${envelope.type} can never succeed; sent to the dead-letter topic`);
+        await deadLetter(name, decoded.message, { cause: err.deadLetterCause, error: err.message });
+        return;
+      }
       stepLog.warn({ err, ms: Math.round(performance.now() - started) }, `${envelope.type} failed; Pub/Sub will redeliver`);
+      if (options.failures) {
+        const error = err instanceof Error ? err.message : String(err);
+        await withDeadline(
+          options.failures().record({ fn: name, eventId: envelope.metadata.eventId, orderId: envelope.metadata.correlationId, error, at: now }),
+          2000,
+          'step failure store',
+        ).catch((recordErr: unknown) => stepLog.warn({ err: recordErr }, 'could not record the failure for the dead-letter record'));
+      }
       throw err;
     }
   };

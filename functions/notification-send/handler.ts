@@ -1,52 +1,76 @@
 import type { Knex } from 'knex';
-import type { Envelope } from '../../schemas/index.ts';
-import { findSent, recordSent } from '../lib/db/notifications.repository.ts';
+import type { Envelope, NotificationChannel } from '../../schemas/index.ts';
+import { claimNotification, markRejected, markSent, releaseClaim, type NotificationKey } from '../lib/db/notifications.repository.ts';
 import { createEvent } from '../lib/events.ts';
 import { stableId } from '../lib/ids.ts';
+import { PermanentDeliveryError } from '../lib/notify/delivery.ts';
 import type { SendEmail } from '../lib/notify/email.ts';
 import type { SendSms } from '../lib/notify/sms.ts';
 import type { StepHandler } from '../lib/step.ts';
 import { render } from './templates.ts';
 
-type Channel = 'email' | 'sms';
-
 /** Where the customer hears about an order: always email, and SMS when a phone number was given. */
-export function channelsFor(contact: { email: string; phone?: string }): { channel: Channel; to: string }[] {
+export function channelsFor(contact: { email: string; phone?: string }): { channel: NotificationChannel; to: string }[] {
   return [{ channel: 'email', to: contact.email }, ...(contact.phone ? [{ channel: 'sms' as const, to: contact.phone }] : [])];
 }
 
+/** What became of one channel in this delivery: announced (sent or refused for good), or to be retried. */
+type ChannelOutcome = { kind: 'announce'; event: Envelope } | { kind: 'retry'; error: string };
+
 /**
- * order.confirmed | order.cancelled → notification.sent per channel. A message recorded as sent for this event is
- * not sent again; a crash between sending and recording can repeat it, and the email's Message-ID stays the same.
+ * order.confirmed | order.cancelled → notification.sent | notification.failed per channel: one message per order,
+ * template and channel, ever. Each send is claimed atomically before it goes out, so two deliveries at once (or a
+ * redelivery beside a send that outlived its deadline) never both send; the claim's lease outlasts the slowest send.
+ * Channels are independent: an SMS failure does not hold back the email, and an address refused for good is
+ * recorded (notification.failed) without undoing the order. A crash between the provider's acceptance and the record
+ * can still repeat a message after the lease, with the same Message-ID.
  */
-export function createNotificationSend(deps: { db: Knex; sendEmail: SendEmail; sendSms: SendSms }): StepHandler<'order.confirmed' | 'order.cancelled'> {
+export function createNotificationSend(deps: { db: Knex; sendEmail: SendEmail; sendSms: SendSms; leaseMs: number }): StepHandler<'order.confirmed' | 'order.cancelled'> {
   const { db } = deps;
-  return async (event, { now, log }) => {
+  return async (event, { now, log, signal }) => {
     const { orderId, contact } = event.data;
-    const eventId = event.metadata.eventId;
     const message = render(event);
-    const events: Envelope[] = [];
-    for (const { channel, to } of channelsFor(contact)) {
-      let sent = await findSent(db, eventId, channel);
-      if (sent) {
-        log.info({ channel }, 'already sent; not sending again');
-      } else {
+    const announce = (channel: NotificationChannel, outcome: { providerMessageId: string } | { error: string }): ChannelOutcome => {
+      const options = { correlationId: orderId, cause: event, now, key: `${message.template}/${channel}` };
+      return {
+        kind: 'announce',
+        event:
+          'providerMessageId' in outcome
+            ? createEvent('notification.sent', { orderId, template: message.template, channel, providerMessageId: outcome.providerMessageId }, options)
+            : createEvent('notification.failed', { orderId, template: message.template, channel, error: outcome.error }, options),
+      };
+    };
+
+    const deliver = async ({ channel, to }: { channel: NotificationChannel; to: string }): Promise<ChannelOutcome> => {
+      const key: NotificationKey = { orderId, template: message.template, channel };
+      const held = await claimNotification(db, { ...key, id: stableId(orderId, message.template, channel), eventId: event.metadata.eventId, recipient: to, leaseMs: deps.leaseMs, now });
+      if (held?.status === 'sent') return announce(channel, { providerMessageId: held.providerMessageId });
+      if (held?.status === 'rejected') return announce(channel, { error: held.error });
+      if (held?.status === 'sending') return { kind: 'retry', error: `${channel}: another delivery is sending it (claimed until ${held.claimedUntil.toISOString()})` };
+      try {
+        const idempotency = stableId(orderId, message.template, channel);
         const providerMessageId =
           channel === 'email'
-            ? await deps.sendEmail({ to, subject: message.subject, text: message.text, messageId: `<${eventId}@saga-commerce.dev>` })
-            : await deps.sendSms({ to, body: message.sms, idempotencyKey: `${eventId}:sms` });
-        await recordSent(db, { id: stableId(eventId, channel), orderId, eventId, channel, template: message.template, recipient: to, providerMessageId, now });
-        sent = { providerMessageId };
+            ? await deps.sendEmail({ to, subject: message.subject, text: message.text, messageId: `<${idempotency}@saga-commerce.dev>` }, { signal })
+            : await deps.sendSms({ to, body: message.sms, idempotencyKey: idempotency }, { signal });
+        await markSent(db, { ...key, providerMessageId, now: new Date() });
         log.info({ channel, template: message.template }, 'notification sent');
+        return announce(channel, { providerMessageId });
+      } catch (err) {
+        const error = (err as Error).message ?? String(err);
+        if (err instanceof PermanentDeliveryError) {
+          await markRejected(db, { ...key, error, now: new Date() });
+          log.warn({ channel, error }, 'notification refused for good; recorded, the order stands');
+          return announce(channel, { error });
+        }
+        await releaseClaim(db, { ...key, error, now: new Date() }).catch(() => undefined);
+        return { kind: 'retry', error: `${channel}: ${error}` };
       }
-      events.push(
-        createEvent(
-          'notification.sent',
-          { orderId, template: message.template, channel, providerMessageId: sent.providerMessageId },
-          { correlationId: orderId, cause: event, now, key: `${message.template}/${channel}` },
-        ),
-      );
-    }
-    return events;
+    };
+
+    const outcomes = await Promise.all(channelsFor(contact).map(deliver));
+    const retries = outcomes.flatMap((o) => (o.kind === 'retry' ? [o.error] : []));
+    if (retries.length > 0) throw new Error(`not every channel went out; retrying: ${retries.join('; ')}`);
+    return outcomes.flatMap((o) => (o.kind === 'announce' ? [o.event] : []));
   };
 }

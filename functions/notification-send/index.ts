@@ -1,8 +1,18 @@
 import { cloudEvent } from '@google-cloud/functions-framework';
+import { config } from '../lib/config.ts';
 import { db } from '../lib/db/knex.ts';
 import { sendEmail } from '../lib/notify/email.ts';
 import { sendSms } from '../lib/notify/sms.ts';
+import { postgresFailures } from '../lib/step-failures.ts';
 import { pubsubStep } from '../lib/step.ts';
 import { createNotificationSend } from './handler.ts';
 
-cloudEvent('notification-send', pubsubStep('notification-send', () => createNotificationSend({ db: db(), sendEmail, sendSms })));
+cloudEvent(
+  'notification-send',
+  pubsubStep(
+    'notification-send',
+    // A claim outlives the slowest send (three SMTP timeouts, twice) and the step's own deadline.
+    () => createNotificationSend({ db: db(), sendEmail, sendSms, leaseMs: Math.max(config().SMTP_TIMEOUT_MS * 7, config().HANDLER_TIMEOUT_MS) + 5000 }),
+    { failures: () => postgresFailures(db()) },
+  ),
+);

@@ -12,6 +12,8 @@ export interface Rendered {
 const reasons = {
   payment_declined: 'your payment was declined',
   out_of_stock: 'some items are out of stock',
+  capture_failed: 'your payment could not be completed',
+  timeout: 'we could not complete it in time',
 } as const;
 
 /** Renders what the customer is told about an order's outcome. */
@@ -29,12 +31,17 @@ export function render(event: Envelope<'order.confirmed' | 'order.cancelled'>): 
       };
     }
     case 'order.cancelled': {
-      const refund = event.data.refunded ? ` We refunded ${formatMoney(event.data.refunded)}.` : ' You were not charged.';
+      const total = formatMoney(event.data.total);
+      const money = {
+        none: ' You were not charged.',
+        void: ` You were not charged: the hold of ${total} on your card is released.`,
+        refund: ` We are refunding ${total} to your card.`,
+      }[event.data.moneyBack];
       return {
         template: 'order_cancelled',
         subject: `Order ${ref} cancelled`,
-        text: `We are sorry: your order ${event.data.orderId} was cancelled because ${reasons[event.data.reason]}.${refund}`,
-        sms: `Saga Commerce: order ${ref} cancelled (${reasons[event.data.reason]}).${refund}`,
+        text: `We are sorry: your order ${event.data.orderId} was cancelled because ${reasons[event.data.reason]}.${money}`,
+        sms: `Saga Commerce: order ${ref} cancelled (${reasons[event.data.reason]}).${money}`,
       };
     }
     default: {

@@ -2,7 +2,7 @@ import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { mkdirSync } from 'node:fs';
-import { httpOk, startService, waitFor, type Service } from './process.ts';
+import { httpOk, startService, waitFor, type Service, type ServiceExit } from './process.ts';
 
 /**
  * JVM options for the emulators: a small serial-GC heap instead of a quarter of the machine's memory, so the whole
@@ -42,12 +42,22 @@ interface EmulatorOptions {
   project: string;
   logDir: string;
   pidDir: string;
+  /** Told when the emulator exits on its own; it is not restarted, since a restarted emulator has lost its data. */
+  onExit?: (exit: ServiceExit) => void;
 }
 
 /** Starts one gcloud emulator and waits until its HTTP root answers. */
 async function startEmulator(name: string, label: string, args: string[], options: EmulatorOptions): Promise<Service> {
   const logFile = join(options.logDir, `${name}.log`);
-  const service = startService({ name, command: 'gcloud', args, logFile, env: emulatorEnv(), pidDir: options.pidDir });
+  const service = startService({
+    name,
+    command: 'gcloud',
+    args,
+    logFile,
+    env: emulatorEnv(),
+    pidDir: options.pidDir,
+    ...(options.onExit ? { onExit: options.onExit } : {}),
+  });
   await waitFor(label, () => httpOk(`http://127.0.0.1:${options.port}/`), {
     timeoutMs: 90_000,
     hint: `See ${logFile}; is port ${options.port} taken?`,

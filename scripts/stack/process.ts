@@ -5,14 +5,66 @@ import type http from 'node:http';
 import net from 'node:net';
 import { createInterface } from 'node:readline';
 
-/** A child process started in its own process group, so stopping it also stops what it started (gcloud → java). */
+/** How a process ended on its own, and whether (and when) it is started again. */
+export interface ServiceExit {
+  name: string;
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  /** How long the process had run. */
+  uptimeMs: number;
+  /** Delay before the next start; null when the service is not supervised. */
+  restartInMs: number | null;
+}
+
+/**
+ * A child process started in its own process group, so stopping it also stops what it started (gcloud → java).
+ * A supervised service is a new process after each restart: `child` is always the latest one.
+ */
 export interface Service {
   name: string;
-  child: ChildProcess;
+  readonly child: ChildProcess;
+  /** How the latest process ended; null while it runs. */
+  readonly exit: { code: number | null; signal: NodeJS.Signals | null } | null;
+  /** Says the service is up, which arms its supervision: an exit before this is a failed start, not a crash. */
+  markReady(): void;
+  /** Stops the process group for good: no restart follows, also when one is pending. */
   stop(): Promise<void>;
 }
 
-/** Starts a command in its own process group, writing its output to `logFile` and handing each line to `onLine`. */
+/** Backoff of a supervised service: from `RESTART_FIRST_MS`, doubling up to `RESTART_MAX_MS`. */
+export const RESTART_FIRST_MS = 500;
+export const RESTART_MAX_MS = 30_000;
+/** A process that ran this long before it exited starts the backoff over. */
+export const RESTART_RESET_AFTER_MS = 60_000;
+
+/** The delay before the next start, given the previous delay (null at first) and how long the process ran. */
+export function nextRestartDelay(previousMs: number | null, uptimeMs: number): number {
+  if (previousMs === null || uptimeMs >= RESTART_RESET_AFTER_MS) return RESTART_FIRST_MS;
+  return Math.min(previousMs * 2, RESTART_MAX_MS);
+}
+
+/** "exited (code 1)" / "exited (signal SIGKILL)", and what happens next. */
+export function describeExit(exit: ServiceExit): string {
+  const how = exit.signal ? `signal ${exit.signal}` : `code ${exit.code}`;
+  const next = exit.restartInMs === null ? '' : `; restarting in ${(exit.restartInMs / 1000).toFixed(1)} s`;
+  return `${exit.name} exited (${how})${next}`;
+}
+
+/** The pid a service recorded in `pidDir`, or null while it has none (stopped, or waiting to restart). */
+export function readPidFile(pidDir: string, name: string): number | null {
+  const file = join(pidDir, `${name}.pid`);
+  try {
+    return (JSON.parse(readFileSync(file, 'utf8')) as { pid: number }).pid;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Starts a command in its own process group, writing its output to `logFile` and handing each line to `onLine`.
+ * With `restart`, a process that exits after `markReady()` while not being stopped is started again with exponential
+ * backoff; `onExit` hears of every such exit, supervised or not.
+ */
 export function startService(options: {
   name: string;
   command: string;
@@ -23,31 +75,102 @@ export function startService(options: {
   /** Records the process group here, so a later start can stop what a killed run left behind. */
   pidDir?: string;
   onLine?: (line: string) => void;
+  /** Start the process again when it exits on its own after it was ready. */
+  restart?: boolean;
+  /** Told when the process exits on its own after it was ready (not when stopped, not before ready). */
+  onExit?: (exit: ServiceExit) => void;
 }): Service {
   const log = createWriteStream(options.logFile, { flags: 'a' });
-  const child = spawn(options.command, options.args, {
-    cwd: options.cwd,
-    env: options.env ?? process.env,
-    detached: true,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  for (const stream of [child.stdout, child.stderr]) {
-    stream!.pipe(log, { end: false });
-    if (options.onLine) createInterface({ input: stream! }).on('line', options.onLine);
-  }
   const pidFile = options.pidDir && join(options.pidDir, `${options.name}.pid`);
-  if (pidFile && child.pid) {
-    mkdirSync(options.pidDir!, { recursive: true });
-    writeFileSync(pidFile, JSON.stringify({ pid: child.pid, command: options.command }));
-  }
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const note = (text: string) => log.write(`[supervisor ${new Date().toISOString()}] ${text}\n`);
+
+  let child!: ChildProcess;
+  let exit: Service['exit'] = null;
+  let exited!: Promise<void>;
+  let closed!: Promise<void>;
+  let startedAt = 0;
+  let ready = false;
   let stopping: Promise<void> | undefined;
+  let restartTimer: NodeJS.Timeout | undefined;
+  let lastDelay: number | null = null;
+
+  const launch = () => {
+    exit = null;
+    startedAt = performance.now();
+    const current = spawn(options.command, options.args, {
+      cwd: options.cwd,
+      env: options.env ?? process.env,
+      detached: true,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    child = current;
+    for (const stream of [current.stdout, current.stderr]) {
+      stream!.pipe(log, { end: false });
+      if (options.onLine) createInterface({ input: stream! }).on('line', options.onLine);
+    }
+    if (pidFile && current.pid) {
+      mkdirSync(options.pidDir!, { recursive: true });
+      writeFileSync(pidFile, JSON.stringify({ pid: current.pid, command: options.command }));
+    }
+    closed = new Promise<void>((resolve) => {
+      current.once('close', () => resolve());
+      current.once('error', () => resolve());
+    });
+    exited = new Promise<void>((resolve) => {
+      let done = false;
+      const ended = (code: number | null, signal: NodeJS.Signals | null) => {
+        if (done) return;
+        done = true;
+        exit = { code, signal };
+        resolve();
+        if (current === child) onEnded(current, code, signal);
+      };
+      current.once('exit', ended);
+      // A command that cannot be spawned emits only 'error'.
+      current.once('error', (err) => {
+        note(`could not run ${options.command}: ${err.message}`);
+        ended(null, null);
+      });
+    });
+  };
+
+  const onEnded = (ended: ChildProcess, code: number | null, signal: NodeJS.Signals | null) => {
+    if (stopping || !ready) return;
+    // The group may outlive its leader; a restart must not find the old one holding the port.
+    signalGroup(ended, 'SIGKILL');
+    if (pidFile) rmSync(pidFile, { force: true });
+    const uptimeMs = Math.round(performance.now() - startedAt);
+    const restartInMs = options.restart ? nextRestartDelay(lastDelay, uptimeMs) : null;
+    const event: ServiceExit = { name: options.name, code, signal, uptimeMs, restartInMs };
+    note(`${describeExit(event)} after ${(uptimeMs / 1000).toFixed(1)} s`);
+    if (restartInMs !== null) {
+      lastDelay = restartInMs;
+      restartTimer = setTimeout(() => {
+        restartTimer = undefined;
+        if (stopping) return;
+        launch();
+        note(`started again as pid ${child.pid ?? '(none)'}`);
+      }, restartInMs);
+    }
+    options.onExit?.(event);
+  };
+
+  launch();
   return {
     name: options.name,
-    child,
+    get child() {
+      return child;
+    },
+    get exit() {
+      return exit;
+    },
+    markReady() {
+      ready = true;
+    },
     stop() {
       stopping ??= (async () => {
-        if (child.exitCode === null && child.signalCode === null) {
+        clearTimeout(restartTimer);
+        if (!exit) {
           signalGroup(child, 'SIGTERM');
           const killed = setTimeout(() => signalGroup(child, 'SIGKILL'), 5000);
           await exited;
@@ -56,11 +179,20 @@ export function startService(options: {
         // The group may outlive its leader (gcloud exits before its java child).
         signalGroup(child, 'SIGKILL');
         if (pidFile) rmSync(pidFile, { force: true });
+        // Output still in the pipes goes to the log before it ends.
+        await settledWithin(closed, 1000);
         log.end();
       })();
       return stopping;
     },
   };
+}
+
+/** Waits for `work`, or `ms` at most. */
+async function settledWithin(work: Promise<unknown>, ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([work, new Promise((resolve) => (timer = setTimeout(resolve, ms)))]);
+  clearTimeout(timer);
 }
 
 /** Stops process groups that an earlier run recorded in `pidDir` and never stopped (it was killed). */
@@ -86,14 +218,18 @@ export function reapLeftovers(pidDir: string): string[] {
 }
 
 function signalGroup(child: ChildProcess, signal: NodeJS.Signals): void {
+  if (!child.pid) return;
   try {
-    process.kill(-child.pid!, signal);
+    process.kill(-child.pid, signal);
   } catch {
     // already gone
   }
 }
 
-/** Polls `check` until it resolves true, failing with `hint` after `timeoutMs` or when `service` exits (then stopping it). */
+/**
+ * Polls `check` until it resolves true, failing with `hint` after `timeoutMs` or when `service` exits (then stopping
+ * it, so a service that cannot start is not restarted over and over). Once ready, the service's supervision is armed.
+ */
 export async function waitFor(
   what: string,
   check: () => Promise<boolean>,
@@ -101,6 +237,7 @@ export async function waitFor(
 ): Promise<void> {
   try {
     await poll(what, check, options);
+    options.service?.markReady();
   } catch (err) {
     await options.service?.stop();
     throw err;
@@ -114,8 +251,9 @@ async function poll(
 ): Promise<void> {
   const deadline = Date.now() + options.timeoutMs;
   while (Date.now() < deadline) {
-    if (options.service && options.service.child.exitCode !== null) {
-      throw new Error(`${what} exited with code ${options.service.child.exitCode}. ${options.hint}`);
+    const exit = options.service?.exit;
+    if (exit) {
+      throw new Error(`${what} exited (${exit.signal ? `signal ${exit.signal}` : `code ${exit.code}`}) before it was ready. ${options.hint}`);
     }
     if (await check().catch(() => false)) return;
     await new Promise((r) => setTimeout(r, 200));

@@ -1,13 +1,5 @@
 import type { PubSub } from '@google-cloud/pubsub';
-import {
-  AUDIT_SUBSCRIPTION_SUFFIX,
-  deadLetterTopicOf,
-  eventTypes,
-  functionNames,
-  functions,
-  subscriptions,
-  type FunctionName,
-} from '../../schemas/index.ts';
+import { AUDIT_SUBSCRIPTION_SUFFIX, deadLetterTopicOf, eventTypes, stepFunctions, subscriptions, type FunctionName } from '../../schemas/index.ts';
 
 const ALREADY_EXISTS = 6;
 
@@ -19,15 +11,19 @@ async function ignoreExisting(work: Promise<unknown>): Promise<void> {
   }
 }
 
-/** The topics and subscriptions the topology table asks for, as plain names (for docs and checks). */
+/**
+ * The topics and subscriptions the topology table asks for, as plain names (for docs and checks): every event type,
+ * a dead-letter topic per saga step (pushed to the dead-letter recorder and kept in a pull subscription of the same
+ * name), and an audit subscription on each event type nobody consumes.
+ */
 export function plannedResources() {
-  const consumers = functionNames.filter((fn) => functions[fn].trigger === 'topic');
+  const deadLetterTopics = stepFunctions().map(deadLetterTopicOf);
   const consumed = new Set(subscriptions().map((s) => s.topic));
   return {
-    topics: [...eventTypes, ...consumers.map(deadLetterTopicOf)],
+    topics: [...eventTypes, ...deadLetterTopics],
     pushSubscriptions: subscriptions(),
     pullSubscriptions: [
-      ...consumers.map((fn) => ({ name: deadLetterTopicOf(fn), topic: deadLetterTopicOf(fn) })),
+      ...deadLetterTopics.map((topic) => ({ name: topic, topic })),
       ...eventTypes.filter((t) => !consumed.has(t)).map((t) => ({ name: `${t}${AUDIT_SUBSCRIPTION_SUFFIX}`, topic: t })),
     ],
   };
@@ -35,7 +31,8 @@ export function plannedResources() {
 
 /**
  * Creates every topic, dead-letter topic (with a pull subscription so nothing is lost) and push subscription of the
- * topology on a Pub/Sub server; `endpointOf` says where each function listens. Existing resources are kept.
+ * topology on a Pub/Sub server; `endpointOf` says where each function listens. A subscription without a dead-letter
+ * topic (the recorder's own) gets no dead-letter policy. Existing resources are kept.
  */
 export async function createTopology(pubsub: PubSub, project: string, endpointOf: (fn: FunctionName, topic: string) => string): Promise<void> {
   const plan = plannedResources();
@@ -51,10 +48,14 @@ export async function createTopology(pubsub: PubSub, project: string, endpointOf
             minimumBackoff: { seconds: s.delivery.retry.minimumBackoffSeconds },
             maximumBackoff: { seconds: s.delivery.retry.maximumBackoffSeconds },
           },
-          deadLetterPolicy: {
-            deadLetterTopic: `projects/${project}/topics/${s.deadLetterTopic}`,
-            maxDeliveryAttempts: s.delivery.maxDeliveryAttempts,
-          },
+          ...(s.deadLetterTopic === null
+            ? {}
+            : {
+                deadLetterPolicy: {
+                  deadLetterTopic: `projects/${project}/topics/${s.deadLetterTopic}`,
+                  maxDeliveryAttempts: s.delivery.maxDeliveryAttempts,
+                },
+              }),
         }),
       ),
     ),

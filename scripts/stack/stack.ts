@@ -3,7 +3,7 @@ import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
 import { PubSub } from '@google-cloud/pubsub';
 import { Storage } from '@google-cloud/storage';
-import { functions, functionNames, type FunctionName } from '../../schemas/index.ts';
+import { functionNames, signatureOf, type FunctionName } from '../../schemas/index.ts';
 import { createDb } from '../../functions/lib/db/knex.ts';
 import { migrateLatest } from '../../functions/lib/db/migrations.ts';
 import { createFirestore } from '../../functions/lib/firestore.ts';
@@ -12,12 +12,14 @@ import { startPaymentSimulator } from '../providers/payment-simulator.ts';
 import { startSmsSink } from '../providers/sms-sink.ts';
 import { startStorageEmulator } from '../storage/emulator.ts';
 import { demoCatalog, writeCatalog } from '../seed/catalog.ts';
+import { proxiedEnv, startDependencyProxies, type FaultTarget } from './dependency-proxies.ts';
 import { jwks, loadOrCreateIssuerKey } from './dev-issuer.ts';
 import { checkEmulatorPrerequisites, startFirestoreEmulator, startPubsubEmulator } from './emulators.ts';
 import { startGateway } from './gateway.ts';
 import { ensureDatabase, reachable, startEmbeddedPostgres, type Postgres } from './postgres.ts';
-import { httpOk, listening, portIsFree, reapLeftovers, startService, waitFor, type Service } from './process.ts';
+import { describeExit, httpOk, listening, portIsFree, reapLeftovers, startService, waitFor, type Service, type ServiceExit } from './process.ts';
 import { createTopology } from './pubsub-topology.ts';
+import { scheduledJobs, startScheduler, type ScheduleOverrides } from './scheduler.ts';
 
 const root = resolve(import.meta.dirname, '../..');
 const require = createRequire(import.meta.url);
@@ -34,7 +36,17 @@ export interface StackPorts {
   storage: number;
   /** Used only when the stack starts its own PostgreSQL. */
   postgres: number;
+  /** The fault control server; any free port when absent. The proxies themselves take free ports of their own. */
+  faults?: number;
   functions: Record<FunctionName, number>;
+}
+
+/** Something the stack started exited on its own: a supervised process is being restarted, an emulator is not. */
+export interface StackServiceExit {
+  name: string;
+  restarting: boolean;
+  /** One line for a person: what exited, how, and what happens or what to do now. */
+  message: string;
 }
 
 export interface StackOptions {
@@ -52,18 +64,41 @@ export interface StackOptions {
   redisUrl?: string;
   /** Extra environment for every function (configuration-driven fault injection, timeouts). */
   functionEnv?: Record<string, string>;
+  /** Extra environment for one function, over `functionEnv`. */
+  functionEnvOf?: Partial<Record<FunctionName, Record<string, string>>>;
+  /** Seconds between the local scheduler's calls of a scheduled function (null: never); the table's interval otherwise. */
+  scheduleEverySeconds?: ScheduleOverrides;
   onProgress: (step: string, done?: { ms: number }) => void;
   onFunctionLine?: (fn: FunctionName, line: string) => void;
+  /** Told when a function or maildev exits on its own (and is restarted), or an emulator dies (and the stack is broken). */
+  onServiceExit?: (exit: StackServiceExit) => void;
 }
 
-/** A running stack: where to reach it, the environment its functions got, and how to stop it. */
+/** A running stack: where to reach it, the environments it hands out, and how to stop it. */
 export interface Stack {
-  urls: { api: string; mailWeb: string; payment: string; sms: string; storage: string };
+  urls: {
+    api: string;
+    mailWeb: string;
+    payment: string;
+    sms: string;
+    storage: string;
+    /** The fault control server: `GET /faults`, `PUT /faults/<name>` with `{ "mode": "pass" | "refuse" | "hang" }`. */
+    faults: string;
+    functions: Record<FunctionName, string>;
+  };
+  /** The environment every function got: dependencies behind their fault proxies, plus `functionEnv`. */
   env: Record<string, string>;
+  /** The same addresses without the proxies, for the stack's own setup, tests' checks and operator scripts. */
+  directEnv: Record<string, string>;
+  /** The database, reached directly. */
   databaseUrl: string;
   issuerKeyFile: string;
   issuer: string;
   audience: string;
+  /** Holds `<name>.pid` of every process the stack runs (a restarted function's file holds its new pid). */
+  pidDir: string;
+  /** The pid of a function's current process; undefined while it is down (waiting to restart). */
+  functionPid(fn: FunctionName): number | undefined;
   stop(): Promise<void>;
 }
 
@@ -75,7 +110,26 @@ async function step<T>(options: StackOptions, name: string, work: () => Promise<
   return result;
 }
 
-/** Starts emulators, PostgreSQL, mail and provider stand-ins, every function and the API gateway; stops all on failure. */
+/** Where a proxy forwards each dependency's connections; all known before anything has started. */
+function proxyTargets(options: StackOptions): Record<FaultTarget, { host: string; port: number }> {
+  const local = (port: number) => ({ host: '127.0.0.1', port });
+  const { ports } = options;
+  const admin = options.postgresAdminUrl ? new URL(options.postgresAdminUrl) : undefined;
+  return {
+    pubsub: local(ports.pubsub),
+    firestore: local(ports.firestore),
+    postgres: admin ? { host: admin.hostname, port: Number(admin.port || 5432) } : local(ports.postgres),
+    smtp: local(ports.smtp),
+    payment: local(ports.payment),
+    sms: local(ports.sms),
+  };
+}
+
+/**
+ * Starts emulators, PostgreSQL, mail and provider stand-ins, a fault proxy in front of each of those, every function
+ * (supervised: restarted when it dies), the API gateway and the local scheduler of the scheduled functions; stops
+ * all on failure.
+ */
 export async function startStack(options: StackOptions): Promise<Stack> {
   const { ports, project } = options;
   mkdirSync(options.logDir, { recursive: true });
@@ -83,11 +137,24 @@ export async function startStack(options: StackOptions): Promise<Stack> {
   // An embedded PostgreSQL started as root runs as the `postgres` user, which must be able to enter this folder.
   chmodSync(options.dataDir, 0o755);
   const stoppers: (() => Promise<unknown>)[] = [];
+  let stopScheduler: (() => Promise<void>) | undefined;
   const pidDir = join(options.dataDir, 'run');
   const stop = async () => {
+    // The scheduler first, so no call lands on a function that is stopping.
+    await stopScheduler?.();
     const all = stoppers.splice(0);
     await Promise.all(all.map((s) => s().catch(() => undefined)));
   };
+  const supervised = (exit: ServiceExit) =>
+    options.onServiceExit?.({ name: exit.name, restarting: exit.restartInMs !== null, message: describeExit(exit) });
+  const fatal = (exit: ServiceExit) =>
+    options.onServiceExit?.({
+      name: exit.name,
+      restarting: false,
+      message:
+        `${describeExit(exit)}. It is not restarted: a restarted emulator has lost its data, so the stack no longer works. ` +
+        `Stop the stack and start it again (see ${join(options.logDir, `${exit.name}.log`)}).`,
+    });
   try {
     await step(options, 'checking prerequisites (Java, gcloud emulators, free ports)', async () => {
       await checkEmulatorPrerequisites();
@@ -99,7 +166,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       const wanted = { ...ports, ...ports.functions, functions: undefined, postgres: options.postgresAdminUrl ? undefined : ports.postgres };
       const taken = [];
       for (const [name, port] of Object.entries(wanted)) {
-        if (typeof port === 'number' && !(await portIsFree(port))) taken.push(`${name} (${port})`);
+        if (typeof port === 'number' && port !== 0 && !(await portIsFree(port))) taken.push(`${name} (${port})`);
       }
       if (taken.length > 0) {
         throw new Error(`ports already in use: ${taken.join(', ')}. Stop what uses them (another \`npm run dev\`?) and try again.`);
@@ -121,29 +188,30 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       if (failed) throw failed.reason;
       return settled.map((r) => (r as PromiseFulfilledResult<unknown>).value) as T;
     };
-    const [, , postgres, , payment, sms, key, storageEndpoint] = await step(
+    const [, , postgres, , payment, sms, key, storageEndpoint, faults] = await step(
       options,
-      'starting Pub/Sub and Firestore emulators, PostgreSQL, maildev, the storage endpoint and provider stand-ins',
+      'starting Pub/Sub and Firestore emulators, PostgreSQL, maildev, the storage endpoint, provider stand-ins and fault proxies',
       () =>
         all([
-          started(startPubsubEmulator({ port: ports.pubsub, project, dataDir: join(options.dataDir, 'pubsub'), logDir: options.logDir, pidDir })),
-          started(startFirestoreEmulator({ port: ports.firestore, project, logDir: options.logDir, pidDir })),
+          started(startPubsubEmulator({ port: ports.pubsub, project, dataDir: join(options.dataDir, 'pubsub'), logDir: options.logDir, pidDir, onExit: fatal })),
+          started(startFirestoreEmulator({ port: ports.firestore, project, logDir: options.logDir, pidDir, onExit: fatal })),
           started(options.postgresAdminUrl
             ? reachable(options.postgresAdminUrl).then((ok): Postgres => {
                 if (!ok) throw new Error(`PostgreSQL does not answer at ${options.postgresAdminUrl}; start it or unset DATABASE_URL.`);
                 return { adminUrl: options.postgresAdminUrl!, stop: async () => undefined };
               })
             : startEmbeddedPostgres({ dir: join(options.dataDir, 'postgres'), port: ports.postgres })),
-          started(startMaildev(options)),
+          started(startMaildev(options, supervised)),
           started(startPaymentSimulator(ports.payment)),
           started(startSmsSink(ports.sms)),
           loadOrCreateIssuerKey(issuerKeyFile),
           started(startStorageEmulator(ports.storage)),
+          started(startDependencyProxies({ targets: proxyTargets(options), controlPort: ports.faults ?? 0 })),
         ]),
     );
 
     const databaseUrl = await ensureDatabase(postgres.adminUrl, options.databaseName);
-    const env: Record<string, string> = {
+    const directEnv: Record<string, string> = {
       GOOGLE_CLOUD_PROJECT: project,
       PUBSUB_EMULATOR_HOST: `127.0.0.1:${ports.pubsub}`,
       FIRESTORE_EMULATOR_HOST: `127.0.0.1:${ports.firestore}`,
@@ -160,17 +228,18 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       LOG_LEVEL: options.logLevel,
       METADATA_SERVER_DETECTION: 'none',
       ...(options.redisUrl ? { REDIS_URL: options.redisUrl } : {}),
-      ...options.functionEnv,
     };
-    // This process seeds and sets up Pub/Sub through the same client libraries, against the same emulators.
+    const proxyPorts = Object.fromEntries(Object.entries(faults.proxies).map(([name, p]) => [name, p.port])) as Record<FaultTarget, number>;
+    const env = { ...proxiedEnv(directEnv, proxyPorts), ...options.functionEnv };
+    // This process seeds and sets up Pub/Sub through the same client libraries, directly against the emulators.
     Object.assign(process.env, {
-      PUBSUB_EMULATOR_HOST: env.PUBSUB_EMULATOR_HOST,
-      FIRESTORE_EMULATOR_HOST: env.FIRESTORE_EMULATOR_HOST,
-      STORAGE_EMULATOR_HOST: env.STORAGE_EMULATOR_HOST,
+      PUBSUB_EMULATOR_HOST: directEnv.PUBSUB_EMULATOR_HOST,
+      FIRESTORE_EMULATOR_HOST: directEnv.FIRESTORE_EMULATOR_HOST,
+      STORAGE_EMULATOR_HOST: directEnv.STORAGE_EMULATOR_HOST,
       METADATA_SERVER_DETECTION: 'none',
     });
     const storage = new Storage({ projectId: project });
-    await storage.createBucket(env.IMAGES_BUCKET!);
+    await storage.createBucket(directEnv.IMAGES_BUCKET!);
 
     await step(options, 'migrating PostgreSQL', async () => {
       const db = createDb({ DATABASE_URL: databaseUrl, DB_USER: '', DB_NAME: '', DB_IP_TYPE: 'PRIVATE', DB_IAM_AUTH: false, DB_POOL_MAX: 1 });
@@ -185,7 +254,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       const fs = createFirestore(project);
       try {
         await writeCatalog(fs, demoCatalog(options.seedProducts), {
-          images: { storage, bucket: env.IMAGES_BUCKET!, publicUrl: env.IMAGES_PUBLIC_URL! },
+          images: { storage, bucket: directEnv.IMAGES_BUCKET!, publicUrl: directEnv.IMAGES_PUBLIC_URL! },
         });
       } finally {
         await fs.terminate();
@@ -193,8 +262,18 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     });
 
     await step(options, `building ${functionNames.length} functions`, buildFunctions);
+    const services = new Map<FunctionName, Service>();
     await step(options, `starting ${functionNames.length} functions`, () =>
-      all(functionNames.map((fn) => started(startFunction(fn, ports.functions[fn], env, options)))),
+      all(
+        functionNames.map((fn) =>
+          started(
+            startFunction(fn, { ...env, ...options.functionEnvOf?.[fn] }, options, supervised).then((service) => {
+              services.set(fn, service);
+              return service;
+            }),
+          ),
+        ),
+      ),
     );
 
     await step(options, 'creating topics, dead-letter topics and push subscriptions', async () => {
@@ -210,13 +289,34 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       started(startGateway({ port: ports.gateway, functionPorts: new Map(Object.entries(ports.functions)) as Map<FunctionName, number>, jwks: jwks(key) })),
     );
 
+    const functionUrls = Object.fromEntries(functionNames.map((fn) => [fn, `http://127.0.0.1:${ports.functions[fn]}`])) as Record<FunctionName, string>;
+    const jobs = scheduledJobs((fn) => `${functionUrls[fn]}/`, options.scheduleEverySeconds);
+    stopScheduler = startScheduler({ jobs, logFile: join(options.logDir, 'scheduler.log') }).stop;
+    options.onProgress(
+      `scheduler: ${jobs.map((j) => `${j.name} every ${j.everySeconds} s`).join(', ') || 'no scheduled calls'} (failures in ${join(options.logDir, 'scheduler.log')})`,
+    );
+
     return {
-      urls: { api: gateway.url, mailWeb: `http://127.0.0.1:${ports.mailWeb}`, payment: payment.url, sms: sms.url, storage: storageEndpoint.url },
+      urls: {
+        api: gateway.url,
+        mailWeb: `http://127.0.0.1:${ports.mailWeb}`,
+        payment: payment.url,
+        sms: sms.url,
+        storage: storageEndpoint.url,
+        faults: faults.url,
+        functions: functionUrls,
+      },
       env,
+      directEnv,
       databaseUrl,
       issuerKeyFile,
       issuer,
       audience,
+      pidDir,
+      functionPid: (fn) => {
+        const service = services.get(fn);
+        return service && !service.exit ? service.child.pid : undefined;
+      },
       stop,
     };
   } catch (err) {
@@ -225,7 +325,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
   }
 }
 
-async function startMaildev(options: StackOptions): Promise<Service> {
+async function startMaildev(options: StackOptions, onExit: (exit: ServiceExit) => void): Promise<Service> {
   const { smtp, mailWeb } = options.ports;
   const service = startService({
     name: 'maildev',
@@ -233,6 +333,8 @@ async function startMaildev(options: StackOptions): Promise<Service> {
     args: [require.resolve('maildev/bin/maildev'), '--smtp', String(smtp), '--web', String(mailWeb), '--ip', '127.0.0.1', '--silent'],
     logFile: join(options.logDir, 'maildev.log'),
     pidDir: join(options.dataDir, 'run'),
+    restart: true,
+    onExit,
   });
   await waitFor('maildev', () => httpOk(`http://127.0.0.1:${mailWeb}/email`), {
     timeoutMs: 30_000,
@@ -242,20 +344,25 @@ async function startMaildev(options: StackOptions): Promise<Service> {
   return service;
 }
 
-function startFunction(fn: FunctionName, port: number, env: Record<string, string>, options: StackOptions): Promise<Service> {
+function startFunction(fn: FunctionName, env: Record<string, string>, options: StackOptions, onExit: (exit: ServiceExit) => void): Promise<Service> {
   return startFunctionProcess({
     name: fn,
     source: builtEntry(fn),
-    signature: functions[fn].trigger === 'http' ? 'http' : 'cloudevent',
-    port,
+    signature: signatureOf(fn),
+    port: options.ports.functions[fn],
     env,
     logDir: options.logDir,
     pidDir: join(options.dataDir, 'run'),
+    restart: true,
+    onExit,
     ...(options.onFunctionLine ? { onLine: (line: string) => options.onFunctionLine!(fn, line) } : {}),
   });
 }
 
-/** Runs one built function with the functions-framework CLI, as Cloud Functions does, and waits until it answers. */
+/**
+ * Runs one built function with the functions-framework CLI, as Cloud Functions does, and waits until it answers.
+ * With `restart`, it is started again whenever it dies after that (see `startService`).
+ */
 export async function startFunctionProcess(options: {
   name: string;
   source: string;
@@ -265,6 +372,8 @@ export async function startFunctionProcess(options: {
   logDir: string;
   pidDir: string;
   onLine?: (line: string) => void;
+  restart?: boolean;
+  onExit?: (exit: ServiceExit) => void;
 }): Promise<Service> {
   const logFile = join(options.logDir, `${options.name}.log`);
   const service = startService({
@@ -282,6 +391,8 @@ export async function startFunctionProcess(options: {
     logFile,
     pidDir: options.pidDir,
     ...(options.onLine ? { onLine: options.onLine } : {}),
+    ...(options.restart ? { restart: true } : {}),
+    ...(options.onExit ? { onExit: options.onExit } : {}),
   });
   await waitFor(options.name, () => listening(options.port), {
     timeoutMs: 60_000,

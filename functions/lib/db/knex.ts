@@ -6,18 +6,36 @@ import { config, type Config } from '../config.ts';
 // bigint columns hold money in minor units; they stay below 2^53, so they are safe as numbers.
 pg.types.setTypeParser(pg.types.builtins.INT8, (v) => Number(v));
 
-/** Creates a knex instance: through the Cloud SQL connector when INSTANCE_CONNECTION_NAME is set, else DATABASE_URL. */
-export function createDb(cfg: Pick<Config, 'DATABASE_URL' | 'INSTANCE_CONNECTION_NAME' | 'DB_USER' | 'DB_NAME' | 'DB_IP_TYPE' | 'DB_IAM_AUTH' | 'DB_POOL_MAX'>): Knex {
+type DbConfig = Pick<Config, 'DATABASE_URL' | 'INSTANCE_CONNECTION_NAME' | 'DB_USER' | 'DB_NAME' | 'DB_IP_TYPE' | 'DB_IAM_AUTH' | 'DB_POOL_MAX'> &
+  Partial<Pick<Config, 'DEPENDENCY_TIMEOUT_MS'>>;
+
+/**
+ * Creates a knex instance: through the Cloud SQL connector when INSTANCE_CONNECTION_NAME is set, else DATABASE_URL.
+ * Every wait is bounded so an unreachable database fails a call in seconds (a 503 or a redelivery), never hangs it:
+ * getting a connection, connecting, each statement, and a transaction left idle by a process that stopped.
+ */
+export function createDb(cfg: DbConfig): Knex {
+  const timeoutMs = cfg.DEPENDENCY_TIMEOUT_MS ?? 3000;
   const pool = { min: 0, max: cfg.DB_POOL_MAX };
+  const bounds = {
+    connectionTimeoutMillis: timeoutMs,
+    statement_timeout: 10_000,
+    query_timeout: 12_000,
+    idle_in_transaction_session_timeout: 60_000,
+    keepAlive: true,
+  };
+  const acquireConnectionTimeout = timeoutMs;
   if (!cfg.INSTANCE_CONNECTION_NAME) {
-    return knexFactory({ client: 'pg', connection: cfg.DATABASE_URL, pool });
+    return knexFactory({ client: 'pg', connection: { connectionString: cfg.DATABASE_URL, ...bounds }, pool, acquireConnectionTimeout });
   }
   const connector = new Connector();
   const instanceConnectionName = cfg.INSTANCE_CONNECTION_NAME;
   return knexFactory({
     client: 'pg',
     pool,
+    acquireConnectionTimeout,
     connection: async () => ({
+      ...bounds,
       ...(await connector.getOptions({
         instanceConnectionName,
         ipType: IpAddressTypes[cfg.DB_IP_TYPE],

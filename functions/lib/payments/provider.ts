@@ -38,9 +38,6 @@ export type VoidResult = { status: 'voided' } | { status: 'already_captured' } |
 /** The outcome of refunding a capture in full. */
 export type RefundResult = { status: 'refunded'; refundId: string } | { status: 'refused'; code: string };
 
-/** Thrown when the provider could not answer (timeout, 5xx, 429, network): safe to retry with the same idempotency key. */
-export class TransientProviderError extends Error {}
-
 /** Options every provider call takes: an abort signal from the caller's deadline. */
 export interface CallOptions {
   signal?: AbortSignal;
@@ -48,7 +45,9 @@ export interface CallOptions {
 
 /**
  * A payment service provider spoken to as Stripe is: a PaymentIntent with manual capture is authorized, then captured
- * or canceled (voided); a capture is refunded. Calls with the same idempotency key have one effect.
+ * or canceled (voided); a capture is refunded. Calls with the same idempotency key have one effect. Business outcomes
+ * are results; a provider that cannot answer (timeout, 5xx, 429, network) surfaces as DependencyUnavailable, safe to
+ * retry with the same idempotency key.
  */
 export interface PaymentProvider {
   readonly name: string;
