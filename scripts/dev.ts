@@ -1,6 +1,7 @@
 import { resolve } from 'node:path';
 import { functionNames, functions } from '../schemas/index.ts';
 import { devPorts } from './stack/dev-ports.ts';
+import { devStackFile, removeDevStackFile, writeDevStackFile } from './stack/dev-stack-file.ts';
 import { startStack } from './stack/stack.ts';
 import { signIdToken, loadOrCreateIssuerKey } from './stack/dev-issuer.ts';
 
@@ -22,12 +23,14 @@ function formatLine(fn: string, line: string): string {
 }
 
 const adminUrl = process.env.DATABASE_URL;
+const project = process.env.GOOGLE_CLOUD_PROJECT ?? 'saga-commerce-local';
+const logDir = resolve(dataDir, 'logs');
 let ready = false;
 const stack = await startStack({
   ports,
-  project: process.env.GOOGLE_CLOUD_PROJECT ?? 'saga-commerce-local',
+  project,
   dataDir,
-  logDir: resolve(dataDir, 'logs'),
+  logDir,
   ...(adminUrl ? { postgresAdminUrl: adminUrl } : {}),
   databaseName: adminUrl ? new URL(adminUrl).pathname.slice(1) || 'saga' : 'saga',
   seedProducts: 60,
@@ -36,11 +39,30 @@ const stack = await startStack({
   onProgress: (step, done) =>
     console.log(done ? `  ${color(32, '✓')} ${step} ${color(2, `(${(done.ms / 1000).toFixed(1)} s)`)}` : `  … ${step}`),
   onFunctionLine: (fn, line) => ready && console.log(formatLine(fn, line)),
+  onServiceExit: (exit) =>
+    console.log(
+      exit.restarting
+        ? `${color(33, '↻')} ${exit.message}`
+        : `${color(31, `✗ ${exit.message}`)}\n  Press Ctrl-C, then run \`npm run dev\` again.`,
+    ),
 }).catch((err: Error) => {
   console.error(`\n${color(31, '✗ could not start the stack:')} ${err.message}`);
   process.exit(1);
 });
 
+writeDevStackFile({
+  pid: process.pid,
+  startedAt: new Date().toISOString(),
+  project,
+  api: stack.urls.api,
+  faults: stack.urls.faults,
+  functionUrls: stack.urls.functions,
+  directEnv: stack.directEnv,
+  issuerKeyFile: stack.issuerKeyFile,
+  issuer: stack.issuer,
+  audience: stack.audience,
+  logDir,
+});
 const key = await loadOrCreateIssuerKey(stack.issuerKeyFile);
 const token = await signIdToken(key, { sub: 'alice', issuer: stack.issuer, audience: stack.audience, expiresIn: '12h' });
 const api = stack.urls.api;
@@ -54,8 +76,10 @@ const rows: [string, string][] = [
   ['Firestore emulator', `127.0.0.1:${ports.firestore}`],
   ['PostgreSQL', stack.databaseUrl.replace(/:[^:@/]+@/, ':***@')],
   ['Catalog read cache', stack.env.REDIS_URL ?? 'in memory (set REDIS_URL to use Redis)'],
-  ...functionNames.map((fn): [string, string] => [`fn ${fn} (${functions[fn].trigger})`, `http://127.0.0.1:${ports.functions[fn]}`]),
-  ['Logs', resolve(dataDir, 'logs')],
+  ['Fault proxies control', `${stack.urls.faults}/faults`],
+  ...functionNames.map((fn): [string, string] => [`fn ${fn} (${functions[fn].trigger})`, stack.urls.functions[fn]]),
+  ['Logs', logDir],
+  ['Stack file (for other scripts)', devStackFile],
 ];
 console.log(`\nSaga Commerce is up in ${((performance.now() - started) / 1000).toFixed(1)} s\n`);
 for (const [what, where] of rows) console.log(`  ${what.padEnd(34)} ${where}`);
@@ -71,6 +95,10 @@ Try it in another terminal (a token for "alice"; make others with \`npm run toke
 
   curl -s ${api}/v1/orders -H "Authorization: Bearer $TOKEN"
 
+  curl -s -X PUT ${stack.urls.faults}/faults/postgres -d '{"mode":"refuse"}'   # or "hang"; "pass" puts it back
+
+The functions reach PostgreSQL, both emulators, SMTP, the payment simulator and the SMS sink through fault proxies;
+a function that dies is restarted. Scheduled functions are called every few seconds (failures in ${logDir}/scheduler.log).
 Emails appear at ${stack.urls.mailWeb}. Press Ctrl-C to stop everything.
 `);
 ready = true;
@@ -81,6 +109,7 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     if (stopping) return;
     stopping = true;
     console.log('\nstopping…');
+    removeDevStackFile();
     await stack.stop();
     console.log('stopped.');
     process.exit(0);

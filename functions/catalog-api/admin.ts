@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import { Timestamp, type DocumentSnapshot, type Firestore } from '@google-cloud/firestore';
 import type { Storage } from '@google-cloud/storage';
 import {
@@ -7,16 +6,15 @@ import {
   ProductId,
   StockAdjustmentRequest,
   UpdateProductRequest,
-  type EventData,
 } from '../../schemas/index.ts';
 import { ProductDoc, productEtag, StockDoc, versionOf, type Product } from '../lib/catalog.ts';
-import { createEvent } from '../lib/events.ts';
 import { collections } from '../lib/firestore.ts';
 import type { Route } from '../lib/http/api.ts';
 import { HttpProblem, validationProblem } from '../lib/http/problem.ts';
-import { stableId } from '../lib/ids.ts';
+import { newId, stableId } from '../lib/ids.ts';
 import type { Logger } from '../lib/logger.ts';
-import type { Publish } from '../lib/pubsub.ts';
+import { COMMIT_TIME } from '../lib/outbox-firestore.ts';
+import type { CommitChange } from './changes.ts';
 import { createImageRoutes } from './images.ts';
 import { view } from './view.ts';
 
@@ -29,16 +27,16 @@ const codeOf = (err: unknown) => (err as { code?: number }).code;
 /** Admin writes: create and change products with optimistic concurrency (ETag / If-Match), archive, restore, stock. */
 export function createAdminRoutes(deps: {
   firestore: Firestore;
-  publish: Publish;
   storage: Storage;
   bucket: string;
   publicUrl: string;
-  /** Drops cached reads of a product this instance just changed. */
-  invalidate: (productId: string) => Promise<void>;
+  /** Commits a write with the catalog.product.changed it causes (the outbox). */
+  commitChange: CommitChange;
 }): Route[] {
   const fs = deps.firestore;
   const productRef = (id: string) => fs.collection(collections.products).doc(id);
   const stockRef = (id: string) => fs.collection(collections.stock).doc(id);
+  const adjustmentRef = (id: string) => fs.collection(collections.stockAdjustments).doc(id);
 
   async function current(id: string) {
     const parsedId = ProductId.safeParse(id);
@@ -50,28 +48,21 @@ export function createAdminRoutes(deps: {
     return { snap: product as DocumentSnapshot, doc, available, etag: productEtag(versionOf(product!.updateTime!), available) };
   }
 
-  async function announce(change: EventData<'catalog.product.changed'>['change'], productId: string, version: string, now: Date, log: Logger) {
-    await deps.invalidate(productId);
-    const event = createEvent('catalog.product.changed', { productId, change, version }, { correlationId: stableId(productId), cause: null, now, key: version });
-    // Search follows Firestore itself; this event is for caches and projections elsewhere. Until the outbox lands,
-    // a failed publish is logged and the write stands.
-    await deps.publish(event).catch((err: unknown) => log.error({ err, productId, change }, 'catalog.product.changed not published'));
-  }
-
   /** Writes `fields` if the product is still as the caller last read it; answers the product as it is now. */
   async function write(id: string, ifMatch: string | undefined, fields: (doc: Product) => Record<string, unknown>, change: 'updated' | 'archived' | 'restored', now: Date, log: Logger) {
     const before = await current(id);
     if (ifMatch !== undefined && ifMatch !== before.etag) {
       throw HttpProblem.of('precondition-failed', 'the product changed since you read it; GET it again and reapply your change', {}, { ETag: before.etag });
     }
+    const batch = fs.batch();
+    batch.update(productRef(id), { ...fields(before.doc), updatedAt: Timestamp.fromDate(now) }, { lastUpdateTime: before.snap.updateTime! });
     try {
-      await productRef(id).update({ ...fields(before.doc), updatedAt: Timestamp.fromDate(now) }, { lastUpdateTime: before.snap.updateTime! });
+      await deps.commitChange(batch, { productId: id, change, version: `${COMMIT_TIME}-${before.available}`, now, log });
     } catch (err) {
       if (codeOf(err) === FAILED_PRECONDITION) throw HttpProblem.of('precondition-failed', 'the product changed while you wrote; GET it again');
       throw err;
     }
     const after = await current(id);
-    await announce(change, id, after.etag.slice(1, -1), now, log);
     return { status: 200, headers: { ETag: after.etag, 'Cache-Control': 'no-store' }, body: { ...view(after.doc, after.available), status: after.doc.status } };
   }
 
@@ -80,7 +71,8 @@ export function createAdminRoutes(deps: {
     storage: deps.storage,
     bucket: deps.bucket,
     publicUrl: deps.publicUrl,
-    changed: async (id, now, log) => announce('updated', id, (await current(id)).etag.slice(1, -1), now, log),
+    commitChange: deps.commitChange,
+    availableOf: async (id) => (await current(id)).available,
   });
 
   return [
@@ -89,11 +81,13 @@ export function createAdminRoutes(deps: {
       method: 'POST',
       path: /^\/v1\/products\/?$/,
       auth: 'admin',
-      async handle({ req, now, log }) {
+      idempotent: true,
+      async handle({ req, caller, now, log, idempotencyKey }) {
         const body = CreateProductRequest.safeParse(req.body);
         if (!body.success) throw validationProblem(body.error, 'body');
         const { stock, ...fields } = body.data;
-        const id = `p-${randomUUID()}`;
+        // With a key, the id follows from it: a retry after a crash that lost the key's record finds the product.
+        const id = `p-${idempotencyKey ? stableId('product', caller.sub, idempotencyKey) : newId()}`;
         const doc: ProductDoc = {
           ...fields,
           attributes: fields.attributes as Record<string, string[]>,
@@ -106,13 +100,13 @@ export function createAdminRoutes(deps: {
         batch.create(productRef(id), doc);
         batch.create(stockRef(id), { available: stock, updatedAt: Timestamp.fromDate(now) });
         try {
-          await batch.commit();
+          await deps.commitChange(batch, { productId: id, change: 'created', version: `${COMMIT_TIME}-${stock}`, now, log });
         } catch (err) {
-          if (codeOf(err) === ALREADY_EXISTS) throw HttpProblem.of('conflict', `product ${id} exists`);
-          throw err;
+          if (codeOf(err) !== ALREADY_EXISTS) throw err;
+          if (!idempotencyKey) throw HttpProblem.of('conflict', `product ${id} exists`);
+          log.info({ productId: id }, 'product already created with this Idempotency-Key; answering as the first time');
         }
         const created = await current(id);
-        await announce('created', id, created.etag.slice(1, -1), now, log);
         log.info({ productId: id }, 'product created');
         return {
           status: 201,
@@ -139,6 +133,7 @@ export function createAdminRoutes(deps: {
         method: 'POST',
         path: new RegExp(`^/v1/products/([^/]+)/${action}$`),
         auth: 'admin',
+        idempotent: true,
         async handle({ req, params, now, log }) {
           const status = action === 'archive' ? 'archived' : 'active';
           const { doc } = await current(params[0]!);
@@ -151,29 +146,37 @@ export function createAdminRoutes(deps: {
       method: 'POST',
       path: /^\/v1\/products\/([^/]+)\/stock-adjustments$/,
       auth: 'admin',
-      async handle({ req, params, now, log }) {
+      idempotent: true,
+      async handle({ req, params, caller, now, log, idempotencyKey }) {
         const body = StockAdjustmentRequest.safeParse(req.body);
         if (!body.success) throw validationProblem(body.error, 'body');
         const id = params[0]!;
-        await current(id);
+        const { snap: product } = await current(id);
+        // Each adjustment is a ledger entry created in the same batch; with a key its id follows from the key, so a
+        // retry after a crash that lost the key's record finds it instead of adjusting twice.
+        const entry = adjustmentRef(idempotencyKey ? stableId('stock-adjustment', caller.sub, idempotencyKey) : newId());
         // The same optimistic rule as a reservation: read, decide, write only if nobody wrote in between.
         for (let attempt = 1; attempt <= STOCK_ATTEMPTS; attempt++) {
-          const snap = await stockRef(id).get();
-          const available = snap.exists ? StockDoc.parse(snap.data()).available : 0;
+          const [snap, done] = await fs.getAll(stockRef(id), entry);
+          if (done!.exists) {
+            const available = done!.get('availableAfter') as number;
+            return { status: 200, headers: { ETag: productEtag(versionOf(product.updateTime!), available), 'Cache-Control': 'no-store' }, body: { productId: id, available } };
+          }
+          const available = snap!.exists ? StockDoc.parse(snap!.data()).available : 0;
           const next = available + body.data.delta;
           if (next < 0) throw HttpProblem.of('insufficient-stock', `only ${available} in stock; cannot remove ${-body.data.delta}`);
+          const batch = fs.batch();
+          if (snap!.exists) batch.update(stockRef(id), { available: next, updatedAt: Timestamp.fromDate(now) }, { lastUpdateTime: snap!.updateTime! });
+          else batch.create(stockRef(id), { available: next, updatedAt: Timestamp.fromDate(now) });
+          batch.create(entry, { productId: id, delta: body.data.delta, reason: body.data.reason, by: caller.sub, at: Timestamp.fromDate(now), availableAfter: next });
           try {
-            await (snap.exists
-              ? stockRef(id).update({ available: next, updatedAt: Timestamp.fromDate(now) }, { lastUpdateTime: snap.updateTime! })
-              : stockRef(id).create({ available: next, updatedAt: Timestamp.fromDate(now) }));
+            await deps.commitChange(batch, { productId: id, change: 'stock_adjusted', version: `${versionOf(product.updateTime!)}-${next}`, now, log });
           } catch (err) {
             if (codeOf(err) === FAILED_PRECONDITION || codeOf(err) === ALREADY_EXISTS) continue;
             throw err;
           }
-          const after = await current(id);
-          await announce('stock_adjusted', id, after.etag.slice(1, -1), now, log);
           log.info({ productId: id, delta: body.data.delta, reason: body.data.reason, available: next }, 'stock adjusted');
-          return { status: 200, headers: { ETag: after.etag, 'Cache-Control': 'no-store' }, body: { productId: id, available: next } };
+          return { status: 200, headers: { ETag: productEtag(versionOf(product.updateTime!), next), 'Cache-Control': 'no-store' }, body: { productId: id, available: next } };
         }
         throw HttpProblem.of('service-unavailable', 'stock kept changing; retry the adjustment');
       },

@@ -6,8 +6,8 @@ import { z } from 'zod';
 import { attributeNames, ListProductsQuery, ProductId, ProductSort } from '../../schemas/index.ts';
 import { getAvailable, ProductDoc, productEtag, StockDoc, versionOf } from '../lib/catalog.ts';
 import { collections } from '../lib/firestore.ts';
-import type { Publish } from '../lib/pubsub.ts';
 import { createAdminRoutes } from './admin.ts';
+import type { CommitChange } from './changes.ts';
 import type { Route } from '../lib/http/api.ts';
 import { decodeCursor, encodeCursor } from '../lib/http/cursor.ts';
 import { HttpProblem, validationProblem } from '../lib/http/problem.ts';
@@ -46,7 +46,7 @@ export function createCatalogRoutes(deps: {
   firestore: Firestore;
   projection: CatalogProjection;
   cache: ReadCache;
-  publish: Publish;
+  commitChange: CommitChange;
   storage: Storage;
   images: { bucket: string; publicUrl: string };
 }): Route[] {
@@ -131,12 +131,6 @@ export function createCatalogRoutes(deps: {
         return { status: 200, headers, body: admin ? { ...view(product, available), status: doc.status } : view(product, available) };
       },
     },
-    ...createAdminRoutes({
-      firestore,
-      publish: deps.publish,
-      storage: deps.storage,
-      ...deps.images,
-      invalidate: (id) => cache.delete([productCacheKey(id)]),
-    }),
+    ...createAdminRoutes({ firestore, storage: deps.storage, ...deps.images, commitChange: deps.commitChange }),
   ];
 }

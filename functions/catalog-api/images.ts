@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import { Timestamp, type Firestore } from '@google-cloud/firestore';
 import type { Storage } from '@google-cloud/storage';
 import { fileTypeFromBuffer } from 'file-type';
@@ -7,7 +6,10 @@ import { ProductDoc, type ProductImage } from '../lib/catalog.ts';
 import { collections } from '../lib/firestore.ts';
 import type { Route } from '../lib/http/api.ts';
 import { HttpProblem, validationProblem } from '../lib/http/problem.ts';
+import { newId, stableId } from '../lib/ids.ts';
 import type { Logger } from '../lib/logger.ts';
+import { COMMIT_TIME } from '../lib/outbox-firestore.ts';
+import type { CommitChange } from './changes.ts';
 
 /** Largest image accepted. */
 export const MAX_IMAGE_BYTES = 5 * 1024 * 1024;
@@ -30,19 +32,28 @@ export function createImageRoutes(deps: {
   storage: Storage;
   bucket: string;
   publicUrl: string;
-  changed: (productId: string, now: Date, log: Logger) => Promise<void>;
+  commitChange: CommitChange;
+  /** Units available now, for the version the change announces. */
+  availableOf: (productId: string) => Promise<number>;
 }): Route[] {
   const productRef = (id: string) => deps.firestore.collection(collections.products).doc(id);
   const bucket = () => deps.storage.bucket(deps.bucket);
 
-  /** Applies `change` to the product's image list, retrying when someone else wrote in between. */
-  async function updateImages(id: string, change: (images: ProductImage[]) => ProductImage[], now: Date): Promise<ProductImage[]> {
+  /**
+   * Applies `change` to the product's image list, with the catalog.product.changed it causes in the same batch,
+   * retrying when someone else wrote in between.
+   */
+  async function updateImages(id: string, change: (images: ProductImage[]) => ProductImage[], now: Date, log: Logger): Promise<ProductImage[]> {
     for (let attempt = 1; attempt <= ATTEMPTS; attempt++) {
       const snap = await productRef(id).get();
       if (!snap.exists) throw HttpProblem.of('not-found', `no product ${id}`);
-      const images = change(ProductDoc.parse(snap.data()).images);
+      const before = ProductDoc.parse(snap.data()).images;
+      const images = change(before);
+      if (images === before) return images;
+      const batch = deps.firestore.batch();
+      batch.update(productRef(id), { images, updatedAt: Timestamp.fromDate(now) }, { lastUpdateTime: snap.updateTime! });
       try {
-        await productRef(id).update({ images, updatedAt: Timestamp.fromDate(now) }, { lastUpdateTime: snap.updateTime! });
+        await deps.commitChange(batch, { productId: id, change: 'updated', version: `${COMMIT_TIME}-${await deps.availableOf(id)}`, now, log });
         return images;
       } catch (err) {
         if ((err as { code?: number }).code !== FAILED_PRECONDITION) throw err;
@@ -57,7 +68,8 @@ export function createImageRoutes(deps: {
       path: /^\/v1\/products\/([^/]+)\/images$/,
       auth: 'admin',
       body: 'binary',
-      async handle({ req, params, now, log }) {
+      idempotent: true,
+      async handle({ req, params, caller, now, log, idempotencyKey }) {
         const id = params[0]!;
         const bytes = Buffer.isBuffer(req.body) ? req.body : (req.rawBody ?? Buffer.alloc(0));
         if (bytes.length === 0) throw HttpProblem.of('validation-error', 'send the image bytes as the body', { errors: [{ path: 'body', message: 'is empty' }] });
@@ -65,7 +77,8 @@ export function createImageRoutes(deps: {
         const type = await imageTypeOf(bytes);
         if (!type) throw HttpProblem.of('unsupported-media-type', 'the body is not a JPEG, PNG or WebP image (judged by its content)');
         if (!(await productRef(id).get()).exists) throw HttpProblem.of('not-found', `no product ${id}`);
-        const imageId = randomUUID();
+        // With a key, a retry uploads to the same object and finds the image already listed.
+        const imageId = idempotencyKey ? stableId('image', caller.sub, idempotencyKey) : newId();
         const object = `products/${id}/${imageId}.${type.ext}`;
         await bucket().file(object).save(bytes, {
           resumable: false,
@@ -75,15 +88,15 @@ export function createImageRoutes(deps: {
         const image: ProductImage = { id: imageId, object, url: `${deps.publicUrl}/${deps.bucket}/${object}`, contentType: type.mime, bytes: bytes.length };
         try {
           await updateImages(id, (images) => {
+            if (images.some((i) => i.id === image.id)) return images;
             if (images.length >= MAX_IMAGES) throw HttpProblem.of('conflict', `a product has at most ${MAX_IMAGES} images`);
             return [...images, image];
-          }, now);
+          }, now, log);
         } catch (err) {
           // The object is not referenced by the product: remove it again.
           await bucket().file(object).delete({ ignoreNotFound: true });
           throw err;
         }
-        await deps.changed(id, now, log);
         return { status: 201, headers: { Location: image.url }, body: { id: image.id, url: image.url, contentType: image.contentType, bytes: image.bytes } };
       },
     },
@@ -103,8 +116,7 @@ export function createImageRoutes(deps: {
             });
           }
           return wanted.map((w) => byId.get(w)!);
-        }, now);
-        await deps.changed(params[0]!, now, log);
+        }, now, log);
         return { status: 200, body: { imageUrls: images.map((i) => i.url), imageIds: images.map((i) => i.id) } };
       },
     },
@@ -119,9 +131,8 @@ export function createImageRoutes(deps: {
           removed = images.find((i) => i.id === imageId);
           if (!removed) throw HttpProblem.of('not-found', `product ${id} has no image ${imageId}`);
           return images.filter((i) => i.id !== imageId);
-        }, now);
+        }, now, log);
         await bucket().file(removed!.object).delete({ ignoreNotFound: true });
-        await deps.changed(id, now, log);
         return { status: 204 };
       },
     },

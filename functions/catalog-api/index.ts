@@ -1,12 +1,15 @@
 import { http } from '@google-cloud/functions-framework';
 import { readCache } from '../lib/cache.ts';
 import { config } from '../lib/config.ts';
+import { faults } from '../lib/faults.ts';
 import { firestore } from '../lib/firestore.ts';
 import { storage } from '../lib/storage.ts';
 import { httpApi } from '../lib/http/api.ts';
+import { firestoreIdempotency } from '../lib/http/idempotency.ts';
 import { verifyToken } from '../lib/http/verifier.ts';
 import { logger } from '../lib/logger.ts';
 import { publish } from '../lib/pubsub.ts';
+import { createChangeCommitter } from './changes.ts';
 import { createCatalogRoutes, productCacheKey } from './handler.ts';
 import { createCatalogProjection } from './projection.ts';
 
@@ -17,11 +20,19 @@ http(
       firestore: firestore(),
       projection: createCatalogProjection(firestore(), logger, (ids) => void readCache().delete(ids.map(productCacheKey))),
       cache: readCache(),
-      publish,
+      commitChange: createChangeCommitter({
+        firestore: firestore(),
+        publish,
+        invalidate: (id) => readCache().delete([productCacheKey(id)]),
+        relayWaitMs: 1500,
+        faults,
+        crash: () => process.exit(70),
+      }),
       storage: storage(),
       images: { bucket: config().IMAGES_BUCKET, publicUrl: config().IMAGES_PUBLIC_URL },
     }),
     verify: verifyToken,
     log: logger,
+    idempotency: { store: () => firestoreIdempotency(firestore()), ttlMs: config().IDEMPOTENCY_KEY_TTL_HOURS * 3_600_000, leaseMs: 60_000 },
   }),
 );

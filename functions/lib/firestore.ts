@@ -17,4 +17,5 @@ export const collections = {
   products: 'products',
   stock: 'stock',
   reservations: 'reservations',
+  stockAdjustments: 'stockAdjustments',
 } as const;

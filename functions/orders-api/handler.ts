@@ -3,30 +3,64 @@ import type { Knex } from 'knex';
 import { z } from 'zod';
 import { ListOrdersQuery, PlaceOrderRequest } from '../../schemas/index.ts';
 import { getProducts } from '../lib/catalog.ts';
-import { getOrderView, insertOrder, listOrders } from '../lib/db/orders.repository.ts';
+import { findOrder, getOrderView, insertOrder, listOrders, orderLines } from '../lib/db/orders.repository.ts';
 import { createEvent } from '../lib/events.ts';
-import type { Route } from '../lib/http/api.ts';
+import { strikes, type Faults } from '../lib/faults.ts';
+import type { Reply, Route } from '../lib/http/api.ts';
 import { decodeCursor, encodeCursor } from '../lib/http/cursor.ts';
 import { HttpProblem, validationProblem } from '../lib/http/problem.ts';
-import { newId } from '../lib/ids.ts';
+import { newId, stableId } from '../lib/ids.ts';
+import { enqueue, relay } from '../lib/outbox.ts';
 import type { Publish } from '../lib/pubsub.ts';
+import { withDeadline } from '../lib/resilience.ts';
 import { priceOrder } from './pricing.ts';
 
 const Position = z.object({ createdAt: z.iso.datetime(), id: z.uuid() });
 
-/** Orders API: place an order (starts the saga) and read the caller's own orders. */
-export function createOrderRoutes(deps: { db: Knex; firestore: Firestore; publish: Publish }): Route[] {
-  const { db, firestore, publish } = deps;
+/** PostgreSQL's unique_violation. */
+const UNIQUE_VIOLATION = '23505';
+
+/** What the orders API needs. */
+export interface OrderRoutesDeps {
+  db: Knex;
+  firestore: Firestore;
+  publish: Publish;
+  /** Time each order's saga gets before the watchdog cancels it. */
+  deadlineSeconds: number;
+  /** Longest wait on Firestore for prices. */
+  dependencyTimeoutMs: number;
+  /** Longest the request waits for the relay to publish order.placed; the sweeper publishes it otherwise. */
+  relayWaitMs: number;
+  faults: () => Faults;
+  /** Ends the process (fault injection: a crash between the commit and the publish). */
+  crash: () => never;
+}
+
+/** The 202 answer for an accepted order. */
+const accepted = (order: { id: string; status: string; total: unknown; lines: unknown; createdAt: Date }): Reply => ({
+  status: 202,
+  headers: { Location: `/v1/orders/${order.id}` },
+  body: { id: order.id, status: order.status, total: order.total, lines: order.lines, createdAt: order.createdAt.toISOString() },
+});
+
+/**
+ * Orders API: place an order and read the caller's own orders. Placing stores the order and its `order.placed` in one
+ * transaction (the outbox): once it commits the client gets `202`, whatever Pub/Sub is doing; the relay publishes at
+ * once and the sweeper publishes whatever the relay could not.
+ */
+export function createOrderRoutes(deps: OrderRoutesDeps): Route[] {
+  const { db, firestore } = deps;
   return [
     {
       method: 'POST',
       path: /^\/v1\/orders\/?$/,
       auth: 'required',
-      async handle({ req, caller, now, log }) {
+      idempotent: true,
+      async handle({ req, caller, now, log, idempotencyKey }) {
         const body = PlaceOrderRequest.safeParse(req.body);
         if (!body.success) throw validationProblem(body.error, 'body');
         const { items, payment, contact } = body.data;
-        const products = await getProducts(firestore, items.map((i) => i.productId));
+        const products = await withDeadline(getProducts(firestore, items.map((i) => i.productId)), deps.dependencyTimeoutMs, 'Firestore');
         const orderable = new Map([...products].filter(([, p]) => p.status === 'active'));
         const priced = priceOrder(items, orderable);
         if (!priced.ok) {
@@ -34,7 +68,8 @@ export function createOrderRoutes(deps: { db: Knex; firestore: Firestore; publis
             ? HttpProblem.of('unknown-product', `unknown products: ${priced.productIds.join(', ')}`)
             : HttpProblem.of('mixed-currencies', `products are priced in ${priced.currencies.join(', ')}`);
         }
-        const orderId = newId();
+        // With a key, the order's id follows from it: a retry after a crash that lost the key's record finds the order.
+        const orderId = idempotencyKey ? stableId('order', caller.sub, idempotencyKey) : newId();
         const placed = createEvent(
           'order.placed',
           {
@@ -42,24 +77,43 @@ export function createOrderRoutes(deps: { db: Knex; firestore: Firestore; publis
             customerId: caller.sub,
             total: priced.total,
             lines: priced.lines.map(({ productId, quantity, unitPrice }) => ({ productId, quantity, unitPrice })),
-            payment,
+            payment: { method: payment.method },
             contact,
           },
           { correlationId: orderId, cause: null, now },
         );
-        await insertOrder(db, { id: orderId, customerId: caller.sub, total: priced.total, contact, lines: priced.lines, placedEventId: placed.metadata.eventId, now });
+        let outboxIds: number[];
         try {
-          await publish(placed);
+          outboxIds = await db.transaction(async (trx) => {
+            await insertOrder(trx, {
+              id: orderId,
+              customerId: caller.sub,
+              total: priced.total,
+              contact,
+              lines: priced.lines,
+              paymentMethod: payment.method,
+              deadlineAt: new Date(now.getTime() + deps.deadlineSeconds * 1000),
+              placedEventId: placed.metadata.eventId,
+              now,
+            });
+            return enqueue(trx, [placed], now);
+          });
         } catch (err) {
-          log.error({ err, orderId }, 'order stored but order.placed could not be published');
-          throw HttpProblem.of('service-unavailable', 'the order could not be submitted; retry shortly');
+          if ((err as { code?: string }).code !== UNIQUE_VIOLATION || !idempotencyKey) throw err;
+          const existing = await findOrder(db, orderId);
+          if (!existing || existing.customerId !== caller.sub) throw err;
+          log.info({ orderId }, 'order already placed with this Idempotency-Key; answering as the first time');
+          return accepted({ ...existing, lines: await orderLines(db, orderId) });
         }
+        if (strikes(deps.faults().crashAfterCommit, 'orders-api')) {
+          log.fatal({ orderId }, 'FAULTS.crashAfterCommit: exiting after the commit, before the relay publishes');
+          deps.crash();
+        }
+        await withDeadline(relay(db, deps.publish, outboxIds, log), deps.relayWaitMs, 'outbox relay').catch(() =>
+          log.warn({ orderId }, 'order.placed not published yet; the outbox sweeper will publish it'),
+        );
         log.info({ orderId, total: priced.total }, 'order placed');
-        return {
-          status: 202,
-          headers: { Location: `/v1/orders/${orderId}` },
-          body: { id: orderId, status: 'PENDING', total: priced.total, lines: priced.lines, createdAt: now.toISOString() },
-        };
+        return accepted({ id: orderId, status: 'PENDING', total: priced.total, lines: priced.lines, createdAt: now });
       },
     },
     {
@@ -79,7 +133,7 @@ export function createOrderRoutes(deps: { db: Knex; firestore: Firestore; publis
           body: {
             items: items.map((o) => ({
               id: o.id,
-              status: o.status,
+              status: o.attention ? 'NEEDS_ATTENTION' : o.status,
               cancellationReason: o.cancellationReason,
               total: o.total,
               createdAt: o.createdAt.toISOString(),

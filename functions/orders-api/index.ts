@@ -1,13 +1,32 @@
 import { http } from '@google-cloud/functions-framework';
+import { config } from '../lib/config.ts';
 import { db } from '../lib/db/knex.ts';
+import { faults } from '../lib/faults.ts';
 import { firestore } from '../lib/firestore.ts';
 import { httpApi } from '../lib/http/api.ts';
+import { postgresIdempotency } from '../lib/http/idempotency.ts';
 import { verifyToken } from '../lib/http/verifier.ts';
 import { logger } from '../lib/logger.ts';
 import { publish } from '../lib/pubsub.ts';
 import { createOrderRoutes } from './handler.ts';
 
+const cfg = config();
+
 http(
   'orders-api',
-  httpApi({ routes: createOrderRoutes({ db: db(), firestore: firestore(), publish }), verify: verifyToken, log: logger }),
+  httpApi({
+    routes: createOrderRoutes({
+      db: db(),
+      firestore: firestore(),
+      publish,
+      deadlineSeconds: cfg.ORDER_DEADLINE_SECONDS,
+      dependencyTimeoutMs: cfg.DEPENDENCY_TIMEOUT_MS,
+      relayWaitMs: 1500,
+      faults,
+      crash: () => process.exit(70),
+    }),
+    verify: verifyToken,
+    log: logger,
+    idempotency: { store: () => postgresIdempotency(db()), ttlMs: cfg.IDEMPOTENCY_KEY_TTL_HOURS * 3_600_000, leaseMs: 60_000 },
+  }),
 );

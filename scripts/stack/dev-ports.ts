@@ -10,7 +10,10 @@ export function emulatorPorts(): { pubsub: number; firestore: number } {
   return { pubsub: emulators.pubsub!.port, firestore: emulators.firestore!.port };
 }
 
-/** The fixed ports of `npm run dev`: the API on 8080, maildev on 1080/1025, functions from 8101 in topology order. */
+/**
+ * The fixed ports of `npm run dev`: the API on 8080, maildev on 1080/1025, the fault control server on 8093, functions
+ * from 8101 in topology order.
+ */
 export function devPorts(): StackPorts {
   return {
     gateway: 8080,
@@ -20,6 +23,7 @@ export function devPorts(): StackPorts {
     payment: 8090,
     sms: 8091,
     storage: 8092,
+    faults: 8093,
     postgres: 5433,
     functions: Object.fromEntries(functionNames.map((fn, i) => [fn, 8101 + i])) as Record<FunctionName, number>,
   };

@@ -72,8 +72,9 @@ describe('local scheduler', () => {
     await sleep(1100);
     await scheduler.stop();
 
+    // Five ticks in 1.1 s; a loaded machine may fire one late.
     expect(target.calls.length).toBeGreaterThanOrEqual(4);
-    expect(target.calls.length).toBeLessThanOrEqual(6);
+    expect(target.calls.length).toBeLessThanOrEqual(5);
     expect(target.calls[0]).toMatchObject({ method: 'POST', path: '/', contentType: 'application/json', body: '{}' });
     const gaps = target.calls.slice(1).map((c, i) => c.at - target.calls[i]!.at);
     for (const gap of gaps) expect(gap).toBeGreaterThan(120);

@@ -1,5 +1,5 @@
 import { createWriteStream } from 'node:fs';
-import { functions, scheduledFunctions, type FunctionName } from '../../schemas/index.ts';
+import { scheduledFunctions, type functions, type FunctionName } from '../../schemas/index.ts';
 
 /** The functions the topology table runs on a schedule. */
 export type ScheduledFunctionName = {

@@ -33,6 +33,7 @@ async function ports(): Promise<StackPorts> {
     sms: await free(),
     storage: await free(),
     postgres: await free(),
+    faults: await free(),
     functions: Object.fromEntries(await Promise.all(functionNames.map(async (fn) => [fn, await free()]))) as Record<FunctionName, number>,
   };
 }
@@ -57,7 +58,10 @@ async function start(state: Shared): Promise<StackInfo> {
     ...(redisUrl ? { redisUrl } : {}),
     seedProducts: 60,
     logLevel: 'debug',
+    // Tests wait on the sweeper and the watchdog, and call reconciliation themselves.
+    scheduleEverySeconds: { 'outbox-sweep': 1, 'saga-watchdog': 1, 'saga-reconcile': null },
     onProgress: (step, done) => done && console.log(`[test stack] ${step} (${(done.ms / 1000).toFixed(1)} s)`),
+    onServiceExit: (exit) => console.log(`[test stack] ${exit.message}`),
   });
   console.log(`[test stack] catalog read cache: ${redisUrl ?? 'in memory'}`);
   console.log(`[test stack] up in ${((performance.now() - started) / 1000).toFixed(1)} s; logs in ${logDir}`);
@@ -74,12 +78,16 @@ async function start(state: Shared): Promise<StackInfo> {
     payment: stack.urls.payment,
     sms: stack.urls.sms,
     storage: stack.urls.storage,
+    faults: stack.urls.faults,
+    functionUrls: stack.urls.functions,
     env: stack.env,
+    directEnv: stack.directEnv,
     databaseUrl: stack.databaseUrl,
     issuerKeyFile: stack.issuerKeyFile,
     issuer: stack.issuer,
     audience: stack.audience,
     logDir,
+    pidDir: stack.pidDir,
     smtpPort: stackPorts.smtp,
   };
 }
