@@ -30,7 +30,7 @@ describe('parseEnvelope', () => {
 });
 
 describe('PlaceOrderRequest', () => {
-  const valid = { items: [{ productId: 'p-1', quantity: 2 }], payment: { token: 'tok_visa' }, contact: { email: 'a@example.com' } };
+  const valid = { items: [{ productId: 'p-1', quantity: 2 }], payment: { method: 'pm_card_visa' }, contact: { email: 'a@example.com' } };
   const errorPaths = (body: unknown) => {
     const r = PlaceOrderRequest.safeParse(body);
     return r.success ? [] : r.error.issues.map((i) => i.path.join('.'));
@@ -51,5 +51,6 @@ describe('PlaceOrderRequest', () => {
     expect(errorPaths({ ...valid, total: 1 })).toEqual(['']);
     expect(errorPaths({ ...valid, contact: { email: 'nope' } })).toEqual(['contact.email']);
     expect(errorPaths({ ...valid, contact: { email: 'a@example.com', phone: '555-1234' } })).toEqual(['contact.phone']);
+    expect(errorPaths({ ...valid, payment: { method: 'tok_visa' } })).toEqual(['payment.method']);
   });
 });

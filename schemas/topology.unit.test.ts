@@ -1,16 +1,24 @@
 import { describe, expect, it } from 'vitest';
-import { eventTypes, functionNames, functions, subscriptions, type FunctionSpec } from './index.ts';
+import { eventTypes, functionNames, functions, scheduledFunctions, stepFunctions, subscriptions, type FunctionSpec } from './index.ts';
 
 const specs = functionNames.map((name) => [name, functions[name] as FunctionSpec] as const);
 const published = new Set(specs.flatMap(([, s]) => s.publishes));
-const consumed = new Set(subscriptions().map((s) => s.topic));
+const sagaSubscriptions = subscriptions().filter((s) => s.deadLetterTopic !== null);
+const consumed = new Set(sagaSubscriptions.map((s) => s.topic));
 
 describe('the topology table', () => {
   it('when a function consumes topics, then each topic gets one push subscription with that function’s dead-letter topic', () => {
-    const subs = subscriptions();
-    expect(subs.map((s) => s.name)).toEqual(expect.arrayContaining(['payment-charge.order.placed', 'order-cancel.payment.failed', 'order-cancel.payment.refunded']));
-    for (const s of subs) expect(s.deadLetterTopic).toBe(`dead-letter.${s.function}`);
-    expect(new Set(subs.map((s) => s.name)).size).toBe(subs.length);
+    expect(sagaSubscriptions.map((s) => s.name)).toEqual(
+      expect.arrayContaining(['payment-authorize.order.placed', 'payment-capture.inventory.reserved', 'payment-release.order.cancelled', 'inventory-release.order.cancelled']),
+    );
+    for (const s of sagaSubscriptions) expect(s.deadLetterTopic).toBe(`dead-letter.${s.function}`);
+    expect(new Set(subscriptions().map((s) => s.name)).size).toBe(subscriptions().length);
+  });
+
+  it('when a step gives a message up, then the dead-letter recorder has a subscription on its dead-letter topic, itself without one', () => {
+    const recorder = subscriptions().filter((s) => s.function === 'dead-letter-record');
+    expect(recorder.map((s) => s.topic).sort()).toEqual(stepFunctions().map((fn) => `dead-letter.${fn}`).sort());
+    for (const s of recorder) expect(s.deadLetterTopic).toBeNull();
   });
 
   it('when events flow, then every consumed topic has a publisher and every published event is a known type', () => {
@@ -18,8 +26,16 @@ describe('the topology table', () => {
     for (const type of published) expect(eventTypes).toContain(type);
   });
 
-  it('when an event has no consumer yet, then it is one that ends a flow (kept by an audit subscription)', () => {
-    expect(eventTypes.filter((t) => !consumed.has(t))).toEqual(['notification.sent', 'catalog.product.changed']);
+  it('when an event has no consumer, then it is one that ends a flow (kept by an audit subscription)', () => {
+    expect(eventTypes.filter((t) => !consumed.has(t))).toEqual(['payment.voided', 'payment.refunded', 'inventory.released', 'notification.sent', 'notification.failed', 'catalog.product.changed']);
+  });
+
+  it('when a job runs on a schedule, then it has a cron expression and a local interval', () => {
+    expect(scheduledFunctions().map((s) => s.name)).toEqual(['outbox-sweep', 'saga-watchdog', 'saga-reconcile']);
+    for (const s of scheduledFunctions()) {
+      expect(s.schedule.split(' ')).toHaveLength(5);
+      expect(s.localEverySeconds).toBeGreaterThan(0);
+    }
   });
 
   it('when a delivery policy is derived, then dead-lettering stays inside Pub/Sub’s 5–100 attempts and retries back off', () => {

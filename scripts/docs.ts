@@ -3,23 +3,28 @@ import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { z } from 'zod';
 import { Env } from '../functions/lib/config.ts';
-import { AUDIT_SUBSCRIPTION_SUFFIX, PROBLEM_BASE, functionNames, functions, problemTypes, subscriptions, type FunctionSpec } from '../schemas/index.ts';
+import { AUDIT_SUBSCRIPTION_SUFFIX, PROBLEM_BASE, functionNames, functions, problemTypes, scheduledFunctions, subscriptions, type FunctionSpec } from '../schemas/index.ts';
 
 const README = resolve(import.meta.dirname, '../README.md');
 const node = (name: string) => name.replace(/\W/g, '_');
 
-/** The saga as a Mermaid flowchart, derived from the topology table. */
+/** The saga as a Mermaid flowchart, derived from the topology table: steps, compensations, jobs and dead letters. */
 export function sagaDiagram(): string {
-  const subs = subscriptions();
+  const subs = subscriptions().filter((s) => s.deadLetterTopic !== null);
   const lines = ['flowchart LR', '  client([client]) -->|POST /v1/orders| orders_api[orders-api]'];
   for (const fn of functionNames) {
     const spec: FunctionSpec = functions[fn];
+    // Jobs republish saga events; drawn dotted, so the saga's own path stays readable.
+    const arrow = spec.trigger === 'schedule' ? (topic: string) => `-. ${topic} .->` : (topic: string) => `-- ${topic} -->`;
+    if (spec.trigger === 'schedule') lines.push(`  scheduler([Cloud Scheduler]) -.-> ${node(fn)}[${fn}]`);
     for (const topic of spec.publishes) {
       const consumers = subs.filter((s) => s.topic === topic).map((s) => s.function);
-      for (const c of consumers) lines.push(`  ${node(fn)}[${fn}] -- ${topic} --> ${node(c)}[${c}]`);
-      if (consumers.length === 0) lines.push(`  ${node(fn)}[${fn}] -- ${topic} --> ${node(topic)}[(${topic}${AUDIT_SUBSCRIPTION_SUFFIX})]`);
+      for (const c of consumers) lines.push(`  ${node(fn)}[${fn}] ${arrow(topic)} ${node(c)}[${c}]`);
+      if (consumers.length === 0) lines.push(`  ${node(fn)}[${fn}] ${arrow(topic)} ${node(topic)}[(${topic}${AUDIT_SUBSCRIPTION_SUFFIX})]`);
     }
   }
+  const recorder = functionNames.find((fn) => functions[fn].trigger === 'dead-letters');
+  if (recorder) lines.push(`  dead_letters[(dead-letter.* topics)] --> ${node(recorder)}[${recorder}]`);
   const compensations = functionNames.filter((fn) => (functions[fn] as FunctionSpec & { compensates?: true }).compensates);
   lines.push('  classDef compensation fill:#fde2e1,stroke:#c0392b');
   lines.push(`  class ${compensations.map(node).join(',')} compensation`);
@@ -28,15 +33,22 @@ export function sagaDiagram(): string {
 
 /** Topic → function table with each subscription's delivery policy, derived from the topology table. */
 export function topologyTable(): string {
-  const rows = subscriptions().map(
-    (s) =>
-      `| \`${s.topic}\` | \`${s.function}\`${(functions[s.function] as { compensates?: true }).compensates ? ' (compensation)' : ''} | \`${s.name}\` | ${s.delivery.ackDeadlineSeconds} s | ${s.delivery.retry.minimumBackoffSeconds}–${s.delivery.retry.maximumBackoffSeconds} s | ${s.delivery.maxDeliveryAttempts} → \`${s.deadLetterTopic}\` |`,
-  );
+  const rows = subscriptions().map((s) => {
+    const role = functions[s.function].trigger === 'dead-letters' ? ' (records dead letters)' : (functions[s.function] as { compensates?: true }).compensates ? ' (compensation)' : '';
+    const end = s.deadLetterTopic ? `${s.delivery.maxDeliveryAttempts} → \`${s.deadLetterTopic}\`` : 'retried until recorded';
+    return `| \`${s.topic}\` | \`${s.function}\`${role} | \`${s.name}\` | ${s.delivery.ackDeadlineSeconds} s | ${s.delivery.retry.minimumBackoffSeconds}–${s.delivery.retry.maximumBackoffSeconds} s | ${end} |`;
+  });
   return [
     '| topic | consumed by | push subscription | ack deadline | retry backoff | attempts → dead-letter topic |',
     '|---|---|---|---|---|---|',
     ...rows,
   ].join('\n');
+}
+
+/** The scheduled jobs with their schedules, derived from the topology table. */
+export function jobsTable(): string {
+  const rows = scheduledFunctions().map((j) => `| \`${j.name}\` | \`${j.schedule}\` | ${j.localEverySeconds} s | ${functions[j.name].description} |`);
+  return ['| job | Cloud Scheduler (cron) | locally every | what it does |', '|---|---|---|---|', ...rows].join('\n');
 }
 
 /** The configuration variables with their defaults, derived from the config schema. */
@@ -56,7 +68,7 @@ export function problemTable(): string {
   return ['| type | status | title |', '|---|---|---|', ...rows].join('\n');
 }
 
-const sections = { diagram: sagaDiagram, topology: topologyTable, config: configTable, problems: problemTable };
+const sections = { diagram: sagaDiagram, topology: topologyTable, jobs: jobsTable, config: configTable, problems: problemTable };
 
 /** The README with every generated section replaced by its current text. */
 export function renderReadme(text: string): string {

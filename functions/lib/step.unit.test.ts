@@ -1,37 +1,51 @@
 import { describe, expect, it } from 'vitest';
 import type { Envelope } from '../../schemas/index.ts';
 import { placedEvent } from '../../test/support/events.ts';
+import type { ReceivedMessage } from './dead-letters.ts';
 import { createEvent } from './events.ts';
+import { parseFaults } from './faults.ts';
 import { createLogger } from './logger.ts';
-import { decodeMessage, pubsubStep, type StepHandler } from './step.ts';
+import type { StepFailureStore } from './step-failures.ts';
+import { decodeMessage, DeadLetterNow, pubsubStep, type StepHandler } from './step.ts';
 
 const placed = placedEvent();
 const orderId = placed.data.orderId;
-const ce = (payload: unknown) => ({ id: 'm1', data: { message: { data: Buffer.from(JSON.stringify(payload)).toString('base64'), messageId: 'm1' } } });
+const source = '//pubsub.googleapis.com/projects/p/topics/order.placed';
+const ce = (payload: unknown) => ({ id: 'm1', source, data: { message: { data: Buffer.from(JSON.stringify(payload)).toString('base64'), messageId: 'm1', attributes: { type: 'order.placed' } } } });
 const silent = createLogger({ level: 'silent' });
 
-function harness(handler: StepHandler<'order.placed'>, timeoutMs = 1000) {
+function harness(handler: StepHandler<'order.placed'>, options: { timeoutMs?: number; faults?: string } = {}) {
   const published: Envelope[] = [];
+  const deadLetters: { message: ReceivedMessage; cause: string; error: string }[] = [];
+  const failures: { eventId: string; error: string }[] = [];
+  const store: StepFailureStore = { record: async (f) => void failures.push(f), find: async () => null };
   let calls = 0;
   const run = pubsubStep(
-    'payment-charge',
+    'payment-authorize',
     () => async (event, ctx) => {
       calls++;
       return handler(event, ctx);
     },
-    { publish: async (e) => void published.push(e), log: silent, timeoutMs },
+    {
+      publish: async (e) => void published.push(e),
+      sendToDeadLetters: async (_fn, message, reason) => void deadLetters.push({ message, ...reason }),
+      failures: () => store,
+      log: silent,
+      timeoutMs: options.timeoutMs ?? 1000,
+      faults: () => parseFaults(options.faults),
+    },
   );
-  return { run: (payload: unknown) => run(ce(payload) as never), published, calls: () => calls };
+  return { run: (payload: unknown) => run(ce(payload) as never), published, deadLetters, failures, calls: () => calls };
 }
 
 describe('decodeMessage', () => {
-  it('when the message carries a valid envelope of a consumed type, then it is decoded', () => {
-    expect(decodeMessage(ce(placed), ['order.placed'])).toMatchObject({ ok: true, messageId: 'm1', envelope: { type: 'order.placed' } });
+  it('when the message carries a valid envelope of a consumed type, then it is decoded with its topic', () => {
+    expect(decodeMessage(ce(placed), ['order.placed'])).toMatchObject({ ok: true, messageId: 'm1', envelope: { type: 'order.placed' }, message: { topic: 'order.placed' } });
   });
 
   it('when data is missing, not JSON or not the schema, then it is an error saying why', () => {
-    expect(decodeMessage({ id: 'm2', data: {} }, ['order.placed'])).toMatchObject({ ok: false, error: 'no base64 message data' });
-    expect(decodeMessage({ id: 'm3', data: { message: { data: Buffer.from('{oops').toString('base64') } } }, ['order.placed'])).toMatchObject({ ok: false, error: 'message data is not JSON' });
+    expect(decodeMessage({ id: 'm2', source, data: {} }, ['order.placed'])).toMatchObject({ ok: false, error: 'no base64 message data' });
+    expect(decodeMessage({ id: 'm3', source, data: { message: { data: Buffer.from('{oops').toString('base64') } } }, ['order.placed'])).toMatchObject({ ok: false, error: 'message data is not JSON' });
     expect(decodeMessage(ce({ ...placed, type: 'payment.failed' }), ['order.placed'])).toMatchObject({ ok: false });
   });
 });
@@ -43,32 +57,58 @@ describe('pubsubStep', () => {
     expect(h.published.map((e) => [e.type, e.metadata.causationId])).toEqual([['payment.failed', placed.metadata.eventId]]);
   });
 
-  it('when a message is poison, then it resolves (acknowledged) without running the handler', async () => {
+  it('when a message is poison, then it goes to the dead-letter topic as it came and is acknowledged, without running the handler', async () => {
     const h = harness(async () => []);
     await expect(h.run({ type: 'order.placed', data: {} })).resolves.toBeUndefined();
     expect(h.calls()).toBe(0);
+    expect(h.deadLetters).toEqual([expect.objectContaining({ cause: 'poison', message: expect.objectContaining({ topic: 'order.placed', attributes: { type: 'order.placed' } }) })]);
   });
 
-  it('when the handler throws, then the function rejects so Pub/Sub redelivers, and nothing is published', async () => {
+  it('when the handler says the message can never succeed, then it goes to the dead-letter topic at once and is acknowledged', async () => {
+    const h = harness(async () => {
+      throw new DeadLetterNow('no such order');
+    });
+    await expect(h.run(placed)).resolves.toBeUndefined();
+    expect(h.deadLetters).toEqual([expect.objectContaining({ cause: 'unknown_order', error: 'no such order' })]);
+    expect(h.published).toEqual([]);
+  });
+
+  it('when the handler throws, then the function rejects so Pub/Sub redelivers, the failure is remembered, and nothing is published', async () => {
     const h = harness(async () => {
       throw new Error('provider down');
     });
     await expect(h.run(placed)).rejects.toThrow('provider down');
     expect(h.published).toEqual([]);
+    expect(h.failures).toEqual([expect.objectContaining({ eventId: placed.metadata.eventId, error: 'provider down', orderId })]);
   });
 
-  it('when the handler outlives its deadline, then the function rejects', async () => {
-    const h = harness(() => new Promise((resolve) => setTimeout(() => resolve([]), 200)), 20);
+  it('when the handler outlives its deadline, then the function rejects and the handler’s signal aborts', async () => {
+    let aborted = false;
+    const h = harness(
+      (_event, { signal }) =>
+        new Promise((resolve) => {
+          signal.addEventListener('abort', () => (aborted = true));
+          setTimeout(() => resolve([]), 200);
+        }),
+      { timeoutMs: 20 },
+    );
     await expect(h.run(placed)).rejects.toThrow(/within 20 ms/);
+    expect(aborted).toBe(true);
+  });
+
+  it('when FAULTS makes the step hang, then the delivery fails at its deadline without running the handler', async () => {
+    const h = harness(async () => [], { timeoutMs: 30, faults: JSON.stringify({ hang: { 'payment-authorize': 1 } }) });
+    await expect(h.run(placed)).rejects.toThrow(/within 30 ms/);
+    expect(h.calls()).toBe(0);
   });
 
   it('when a clock is injected, then the handler’s now is the clock’s time', async () => {
     const at = new Date('2030-05-06T07:08:09Z');
     const seen: Date[] = [];
-    const run = pubsubStep('payment-charge', () => async (_event, { now }) => {
+    const run = pubsubStep('payment-authorize', () => async (_event, { now }) => {
       seen.push(now);
       return [];
-    }, { publish: async () => undefined, log: silent, timeoutMs: 1000, clock: () => at });
+    }, { publish: async () => undefined, log: silent, timeoutMs: 1000, clock: () => at, faults: () => parseFaults(undefined) });
     await run(ce(placed) as never);
     expect(seen).toEqual([at]);
   });

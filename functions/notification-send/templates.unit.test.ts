@@ -15,11 +15,17 @@ describe('customer messages', () => {
     expect(message.text).toContain('3 items, €77.97');
   });
 
-  it('when an order is cancelled, then the reason is told and the refund, or that nothing was charged', () => {
-    const refunded = render(createEvent('order.cancelled', { orderId, customerId: 'c', reason: 'out_of_stock', refunded: { amount: 3000, currency: 'EUR' }, contact }, at));
-    expect(refunded.text).toMatch(/out of stock\. We refunded €30\.00/);
-    const declined = render(createEvent('order.cancelled', { orderId, customerId: 'c', reason: 'payment_declined', contact }, at));
-    expect(declined.sms).toMatch(/declined.*not charged/);
+  it('when an order is cancelled, then the reason is told, and whether money is refunded, a hold released, or nothing taken', () => {
+    const cancelled = (reason: 'out_of_stock' | 'payment_declined' | 'timeout' | 'capture_failed', moneyBack: 'none' | 'void' | 'refund') =>
+      render(createEvent('order.cancelled', { orderId, customerId: 'c', reason, moneyBack, total: { amount: 3000, currency: 'EUR' }, contact }, at));
+    expect(cancelled('timeout', 'refund').text).toMatch(/could not complete it in time\. We are refunding €30\.00/);
+    expect(cancelled('out_of_stock', 'void').text).toMatch(/out of stock\. You were not charged: the hold of €30\.00 on your card is released/);
+    expect(cancelled('payment_declined', 'none').sms).toMatch(/declined.*not charged/);
+    expect(cancelled('capture_failed', 'void').subject).toBe('Order A1B2C3D4 cancelled');
+  });
+
+  it('when amounts are in JPY or KWD, then they are shown with the currency’s own decimals', () => {
+    expect(formatMoney({ amount: 1234, currency: 'KWD' })).toBe('KWD\u00a01.234');
   });
 
   it('when amounts are formatted, then each currency keeps its own decimals', () => {

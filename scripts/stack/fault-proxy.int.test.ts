@@ -134,6 +134,13 @@ describe('fault proxy', () => {
     expect((await held.ended).error?.code).toBe('ECONNRESET');
   });
 
+  it('when modes are changed in quick succession, then they apply in order and the last one holds', async () => {
+    await Promise.all([proxy.setMode('refuse'), proxy.setMode('pass'), proxy.setMode('refuse'), proxy.setMode('hang'), proxy.setMode('pass')]);
+
+    expect(proxy.mode).toBe('pass');
+    await client().waitFor('hi\n');
+  });
+
   it('when connections are reset, then open ones end with ECONNRESET and new ones work', async () => {
     const a = client();
     const b = client();

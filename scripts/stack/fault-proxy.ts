@@ -197,6 +197,24 @@ export async function startFaultProxy(options: { name: string; target: { host: s
     return all.length;
   };
 
+  const applyMode = async (next: FaultMode) => {
+    if (closed) throw new Error(`fault proxy ${name} is closed`);
+    const previous = mode;
+    mode = next;
+    if (next === 'refuse') {
+      resetConnections();
+      await stopListening();
+      return;
+    }
+    if (previous === 'refuse') await listenAgain();
+    for (const conn of connections) {
+      if (next === 'pass') conn.resume();
+      else conn.hold();
+    }
+  };
+  // One change at a time: a refuse that is still closing the port must finish before a pass listens again.
+  let changes: Promise<unknown> = Promise.resolve();
+
   return {
     name,
     port,
@@ -204,20 +222,10 @@ export async function startFaultProxy(options: { name: string; target: { host: s
       return mode;
     },
     state: () => ({ mode, listen: `127.0.0.1:${port}`, target: `${target.host}:${target.port}`, connections: connections.size }),
-    async setMode(next) {
-      if (closed) throw new Error(`fault proxy ${name} is closed`);
-      const previous = mode;
-      mode = next;
-      if (next === 'refuse') {
-        resetConnections();
-        await stopListening();
-        return;
-      }
-      if (previous === 'refuse') await listenAgain();
-      for (const conn of connections) {
-        if (next === 'pass') conn.resume();
-        else conn.hold();
-      }
+    setMode(next) {
+      const run = changes.then(() => applyMode(next));
+      changes = run.catch(() => undefined);
+      return run;
     },
     resetConnections,
     async close() {

@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { readPidFile, startService, waitFor, type Service, type ServiceExit } from './process.ts';
+import { freePort, listening, readPidFile, restarted, startService, waitFor, type Service, type ServiceExit } from './process.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'saga-process-test-'));
 const pidDir = join(dir, 'run');
@@ -40,6 +40,7 @@ async function until(what: string, check: () => boolean, ms = 5000): Promise<voi
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
 const FOREVER = 'setInterval(() => {}, 1000); console.log("up");';
 
 afterEach(async () => {
@@ -65,6 +66,31 @@ describe('supervised service', () => {
     const log = readFileSync(join(dir, 'victim.log'), 'utf8');
     expect(log).toContain('victim exited (signal SIGKILL); restarting in 0.5 s');
     expect(log).toContain(`started again as pid ${second}`);
+  });
+
+  it('when a listening child is killed, then restarted() resolves to its new pid once it accepts connections again', async () => {
+    const port = await freePort();
+    const service = child('server', `require('node:net').createServer(() => {}).listen(${port}, '127.0.0.1');`, { restart: true });
+    await waitFor('server', () => listening(port), { timeoutMs: 5000, hint: '', service });
+    const before = service.child.pid!;
+
+    process.kill(before, 'SIGKILL');
+    const after = await restarted({ pidDir, name: 'server', previousPid: before, port });
+
+    expect(after).not.toBe(before);
+    expect(after).toBe(service.child.pid);
+    expect(await listening(port)).toBe(true);
+  });
+
+  it('when a child does not come back in time, then restarted() says where to look', async () => {
+    const service = child('gone', FOREVER);
+    service.markReady();
+    const pid = service.child.pid!;
+    process.kill(pid, 'SIGKILL');
+
+    await expect(restarted({ pidDir, name: 'gone', previousPid: pid, port: await freePort(), timeoutMs: 300 })).rejects.toThrow(
+      'gone did not come back within 0.3 s',
+    );
   });
 
   it('when it keeps crashing, then the delay doubles', async () => {
@@ -126,7 +152,7 @@ describe('supervised service', () => {
     expect(readPidFile(pidDir, 'broken')).toBeNull();
   });
 
-  it('when a child killed by a signal before it is ready, then waitFor says which signal', async () => {
+  it('when a child is killed by a signal before it is ready, then waitFor says which signal', async () => {
     const service = child('signalled', FOREVER, { restart: true });
     setTimeout(() => process.kill(service.child.pid!, 'SIGKILL'), 100);
 

@@ -61,6 +61,26 @@ export function readPidFile(pidDir: string, name: string): number | null {
 }
 
 /**
+ * Resolves to the new pid once a supervised service recorded in `pidDir` runs under a pid other than `previousPid`
+ * and accepts connections on `port` (a killed function is back); fails after `timeoutMs` saying where to look.
+ */
+export async function restarted(options: { pidDir: string; name: string; previousPid: number; port: number; timeoutMs?: number }): Promise<number> {
+  const timeoutMs = options.timeoutMs ?? 15_000;
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const pid = readPidFile(options.pidDir, options.name);
+    if (pid !== null && pid !== options.previousPid && (await listening(options.port))) return pid;
+    if (Date.now() > deadline) {
+      throw new Error(
+        `${options.name} did not come back within ${timeoutMs / 1000} s (pid file says ${pid ?? 'nothing'}, was ${options.previousPid}); ` +
+          `see the [supervisor] lines in its log`,
+      );
+    }
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+/**
  * Starts a command in its own process group, writing its output to `logFile` and handing each line to `onLine`.
  * With `restart`, a process that exits after `markReady()` while not being stopped is started again with exponential
  * backoff; `onExit` hears of every such exit, supervised or not.

@@ -66,18 +66,18 @@ describe('local scheduler', () => {
   });
 
   it('when a job is due, then it is called like Cloud Scheduler at its interval', async () => {
+    const started = performance.now();
     const scheduler = startScheduler({ jobs: [{ name: 'sweep', url: `${target.url}/`, everySeconds: 0.2 }], logFile: logFile('interval') });
     stop = scheduler.stop;
 
     await sleep(1100);
     await scheduler.stop();
 
-    // Five ticks in 1.1 s; a loaded machine may fire one late.
+    // Five ticks in 1.1 s, the first one interval after the start; a loaded machine may fire one late.
     expect(target.calls.length).toBeGreaterThanOrEqual(4);
     expect(target.calls.length).toBeLessThanOrEqual(5);
+    expect(target.calls[0]!.at - started).toBeGreaterThanOrEqual(190);
     expect(target.calls[0]).toMatchObject({ method: 'POST', path: '/', contentType: 'application/json', body: '{}' });
-    const gaps = target.calls.slice(1).map((c, i) => c.at - target.calls[i]!.at);
-    for (const gap of gaps) expect(gap).toBeGreaterThan(120);
   });
 
   it('when a call takes longer than the interval, then the next ticks are skipped, never overlapping', async () => {

@@ -12,7 +12,7 @@ import { startPaymentSimulator } from '../providers/payment-simulator.ts';
 import { startSmsSink } from '../providers/sms-sink.ts';
 import { startStorageEmulator } from '../storage/emulator.ts';
 import { demoCatalog, writeCatalog } from '../seed/catalog.ts';
-import { proxiedEnv, startDependencyProxies, type FaultTarget } from './dependency-proxies.ts';
+import { hostPortOf, proxiedEnv, startDependencyProxies, type FaultTarget } from './dependency-proxies.ts';
 import { jwks, loadOrCreateIssuerKey } from './dev-issuer.ts';
 import { checkEmulatorPrerequisites, startFirestoreEmulator, startPubsubEmulator } from './emulators.ts';
 import { startGateway } from './gateway.ts';
@@ -114,11 +114,10 @@ async function step<T>(options: StackOptions, name: string, work: () => Promise<
 function proxyTargets(options: StackOptions): Record<FaultTarget, { host: string; port: number }> {
   const local = (port: number) => ({ host: '127.0.0.1', port });
   const { ports } = options;
-  const admin = options.postgresAdminUrl ? new URL(options.postgresAdminUrl) : undefined;
   return {
     pubsub: local(ports.pubsub),
     firestore: local(ports.firestore),
-    postgres: admin ? { host: admin.hostname, port: Number(admin.port || 5432) } : local(ports.postgres),
+    postgres: options.postgresAdminUrl ? hostPortOf(options.postgresAdminUrl) : local(ports.postgres),
     smtp: local(ports.smtp),
     payment: local(ports.payment),
     sms: local(ports.sms),

@@ -9,7 +9,7 @@ export function placedData(overrides: Partial<EventData<'order.placed'>> = {}): 
     customerId: `cust-${randomBytes(4).toString('hex')}`,
     total: { amount: 2500, currency: 'EUR' },
     lines: [{ productId: 'p-00001', quantity: 1, unitPrice: { amount: 2500, currency: 'EUR' } }],
-    payment: { token: 'tok_visa' },
+    payment: { method: 'pm_card_visa' },
     contact: { email: `c-${randomBytes(4).toString('hex')}@example.com` },
     ...overrides,
   };
