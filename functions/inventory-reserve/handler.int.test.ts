@@ -6,7 +6,7 @@ import { createInventoryReserve } from './handler.ts';
 
 const charged = (lines: { productId: string; quantity: number }[]) => {
   const orderId = newId();
-  return eventOf('payment.charged', { orderId, paymentId: newId(), amount: { amount: 100, currency: 'EUR' }, lines }, orderId);
+  return eventOf('payment.authorized', { orderId, paymentId: newId(), amount: { amount: 100, currency: 'EUR' }, lines }, orderId);
 };
 const runner = () => stepRunner('inventory-reserve', createInventoryReserve({ firestore: firestore() }));
 
@@ -40,7 +40,7 @@ describe('inventory-reserve against the Firestore emulator', () => {
     expect(await stockOf(a)).toBe(0);
   });
 
-  it('when payment.charged is delivered twice, then stock is reserved once and the same outcome is announced', async () => {
+  it('when payment.authorized is delivered twice, then stock is reserved once and the same outcome is announced', async () => {
     const a = await seedProduct({ available: 5 });
     const step = runner();
     const event = charged([{ productId: a, quantity: 2 }]);
@@ -59,9 +59,11 @@ describe('inventory-reserve against the Firestore emulator', () => {
     expect(await stockOf(scarce)).toBe(0);
   });
 
-  it('when a message is schema-invalid, then it is acknowledged and no stock moves', async () => {
+  it('when a message is schema-invalid, then it goes to the dead-letter topic and no stock moves', async () => {
     const a = await seedProduct({ available: 5 });
-    await expect(runner().deliver({ type: 'payment.charged', data: { lines: [{ productId: a, quantity: 1 }] } })).resolves.toEqual([]);
+    const step = runner();
+    await expect(step.deliver({ type: 'payment.authorized', data: { lines: [{ productId: a, quantity: 1 }] } })).resolves.toEqual([]);
+    expect(step.deadLetters).toEqual([expect.objectContaining({ cause: 'poison' })]);
     expect(await stockOf(a)).toBe(5);
   });
 });

@@ -1,55 +1,76 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { textsTo, useSagaWorld } from '../../test/support/driver.ts';
 import { placedData } from '../../test/support/fixtures.ts';
-import { database, emailsTo, eventually, stack, unique } from '../../test/support/saga.ts';
+import { emailsTo, eventually, stack, unique } from '../../test/support/saga.ts';
 import { eventOf, stepRunner } from '../../test/support/step.ts';
-import { createSmtpSender } from '../lib/notify/email.ts';
-import { createHttpSmsSender } from '../lib/notify/sms.ts';
-import { startSmsSink } from '../../scripts/providers/sms-sink.ts';
+import { PermanentDeliveryError } from '../lib/notify/delivery.ts';
+import { createSmtpSender, type SendEmail } from '../lib/notify/email.ts';
+import { createHttpSmsSender, type SendSms } from '../lib/notify/sms.ts';
 import { createNotificationSend } from './handler.ts';
 
-let sink: Awaited<ReturnType<typeof startSmsSink>>;
-beforeAll(async () => {
-  sink = await startSmsSink(0);
-});
-afterAll(() => sink.close());
-
-const runner = () =>
-  stepRunner(
-    'notification-send',
-    createNotificationSend({
-      db: database(),
-      sendEmail: createSmtpSender({ url: `smtp://127.0.0.1:${stack.smtpPort}`, from: 'test@saga-commerce.dev' }),
-      sendSms: createHttpSmsSender({ baseUrl: sink.url, timeoutMs: 2000 }),
-    }),
-  );
-const texts = async (to: string) => ((await (await fetch(`${sink.url}/v1/messages?to=${encodeURIComponent(to)}`)).json()) as { data: unknown[] }).data;
+const world = useSagaWorld();
+const smtp = () => createSmtpSender({ url: `smtp://127.0.0.1:${stack.smtpPort}`, from: 'test@saga-commerce.dev', timeoutMs: 3000 });
+const sms = () => createHttpSmsSender({ baseUrl: world.smsUrl, timeoutMs: 2000 });
+const runner = (over: { sendEmail?: SendEmail; sendSms?: SendSms } = {}) =>
+  stepRunner('notification-send', createNotificationSend({ db: world.db, sendEmail: over.sendEmail ?? smtp(), sendSms: over.sendSms ?? sms(), leaseMs: 20_000 }));
+const confirmed = (data: ReturnType<typeof placedData>) =>
+  eventOf('order.confirmed', { orderId: data.orderId, customerId: data.customerId, total: data.total, lines: [{ productId: 'p', quantity: 1 }], contact: data.contact }, data.orderId);
+const phone = () => `+44770090${Math.floor(1000 + Math.random() * 8999)}`;
 
 describe('notification-send against maildev (SMTP), PostgreSQL and an SMS sink', () => {
   it('when an order is confirmed with a phone, then one email and one SMS go out and both are announced', async () => {
-    const data = placedData({ contact: { email: `${unique('n')}@example.com`, phone: '+447700900123' } });
-    const out = await runner().deliver(
-      eventOf('order.confirmed', { orderId: data.orderId, customerId: data.customerId, total: data.total, lines: [{ productId: 'p', quantity: 1 }], contact: data.contact }, data.orderId),
-    );
+    const data = placedData({ contact: { email: `${unique('n')}@example.com`, phone: phone() } });
+    const out = await runner().deliver(confirmed(data));
     expect(out.map((e) => (e.data as { channel: string }).channel)).toEqual(['email', 'sms']);
     expect(await eventually(() => emailsTo(data.contact.email), (m) => m.length === 1)).toHaveLength(1);
+    expect(await textsTo(world, data.contact.phone!)).toHaveLength(1);
   });
 
-  it('when order.cancelled is delivered twice, then the customer gets one email', async () => {
+  it('when the same event is delivered twice at the same moment, then the send is claimed once and one email goes out', async () => {
     const data = placedData();
     const step = runner();
-    const event = eventOf('order.cancelled', { orderId: data.orderId, customerId: data.customerId, reason: 'payment_declined', contact: data.contact }, data.orderId);
-    const [first] = await step.deliver(event);
-    const [second] = await step.deliver(event);
-    expect(second!.metadata.eventId).toBe(first!.metadata.eventId);
+    const event = eventOf('order.cancelled', { orderId: data.orderId, customerId: data.customerId, reason: 'payment_declined', moneyBack: 'none', total: data.total, contact: data.contact }, data.orderId);
+    const results = await Promise.allSettled([step.deliver(event), step.deliver(event)]);
+    // One delivery sends; the other finds the claim and fails, to be redelivered and announce it then.
+    expect(results.map((r) => r.status).sort()).toEqual(['fulfilled', 'rejected']);
+    await step.deliver(event);
     await new Promise((r) => setTimeout(r, 300));
     const mails = await emailsTo(data.contact.email);
-    expect(mails).toHaveLength(1);
-    expect(mails[0]!.subject).toMatch(/cancelled/);
+    expect(mails.map((m) => m.subject)).toEqual([expect.stringMatching(/cancelled/)]);
   });
 
-  it('when a message is schema-invalid, then it is acknowledged and nothing is sent', async () => {
-    const before = (await texts('+447700900999')).length;
-    await expect(runner().deliver({ type: 'order.confirmed', data: { contact: { phone: '+447700900999' } } })).resolves.toEqual([]);
-    expect(await texts('+447700900999')).toHaveLength(before);
+  it('when the mail server refuses the address for good, then that is recorded and announced, and the order is not touched', async () => {
+    const data = placedData();
+    const refuse: SendEmail = async () => {
+      throw new PermanentDeliveryError('the mail server refused the message: 550 no such user');
+    };
+    const [out] = await runner({ sendEmail: refuse }).deliver(confirmed(data));
+    expect(out).toMatchObject({ type: 'notification.failed', data: { channel: 'email', error: expect.stringMatching(/550/) } });
+    expect(await world.db('notifications').where({ order_id: data.orderId }).first()).toMatchObject({ status: 'rejected' });
+    await expect(runner().deliver(confirmed(data))).resolves.toHaveLength(1);
+    expect(await emailsTo(data.contact.email)).toEqual([]);
+  });
+
+  it('when SMS fails, then the email still goes out, and the redelivery sends only the SMS', async () => {
+    const data = placedData({ contact: { email: `${unique('n')}@example.com`, phone: phone() } });
+    let smsDown = true;
+    const flaky: SendSms = async (message, options) => {
+      if (smsDown) throw new Error('SMS provider answered 503');
+      return sms()(message, options);
+    };
+    const step = runner({ sendSms: flaky });
+    await expect(step.deliver(confirmed(data))).rejects.toThrow(/sms: SMS provider answered 503/);
+    expect(await eventually(() => emailsTo(data.contact.email), (m) => m.length === 1)).toHaveLength(1);
+    smsDown = false;
+    await step.deliver(confirmed(data));
+    expect(await emailsTo(data.contact.email)).toHaveLength(1);
+    expect(await textsTo(world, data.contact.phone!)).toHaveLength(1);
+  });
+
+  it('when a message is schema-invalid, then it goes to the dead-letter topic and nothing is sent', async () => {
+    const step = runner();
+    await expect(step.deliver({ type: 'order.confirmed', data: { contact: { phone: '+447700900999' } } })).resolves.toEqual([]);
+    expect(step.deadLetters).toEqual([expect.objectContaining({ cause: 'poison' })]);
+    expect(await textsTo(world, '+447700900999')).toEqual([]);
   });
 });
