@@ -164,7 +164,7 @@ try {
     const response = await fetch(`${stack.urls.api}/v1/orders`, {
       method: 'POST',
       headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${token}` },
-      body: JSON.stringify({ items: [{ productId, quantity: 1 }], payment: { token: 'tok_visa' }, contact: { email: `bench${i}@example.com` } }),
+      body: JSON.stringify({ items: [{ productId, quantity: 1 }], payment: { method: 'pm_card_visa' }, contact: { email: `bench${i}@example.com` } }),
     });
     if (response.status !== 202) throw new Error(`order rejected: ${response.status} ${await response.text()}`);
     const accepted = performance.now();

@@ -91,7 +91,7 @@ Try it in another terminal (a token for "alice"; make others with \`npm run toke
   curl -s '${api}/v1/products?limit=3'
 
   curl -si -X POST ${api}/v1/orders -H 'Content-Type: application/json' -H "Authorization: Bearer $TOKEN" \\
-    -d '{"items":[{"productId":"p-00001","quantity":1}],"payment":{"token":"tok_visa"},"contact":{"email":"alice@example.com"}}'
+    -d '{"items":[{"productId":"p-00001","quantity":1}],"payment":{"method":"pm_card_visa"},"contact":{"email":"alice@example.com"}}'
 
   curl -s ${api}/v1/orders -H "Authorization: Bearer $TOKEN"
 

@@ -31,8 +31,9 @@ export interface Service {
   stop(): Promise<void>;
 }
 
-/** Backoff of a supervised service: from `RESTART_FIRST_MS`, doubling up to `RESTART_MAX_MS`. */
+/** The first delay before a supervised service is started again; each further crash doubles it. */
 export const RESTART_FIRST_MS = 500;
+/** The longest delay between restarts. */
 export const RESTART_MAX_MS = 30_000;
 /** A process that ran this long before it exited starts the backoff over. */
 export const RESTART_RESET_AFTER_MS = 60_000;

@@ -11,7 +11,7 @@ describe('the HTTP API', () => {
   it('when requests are bad, then the answer is 4xx problem+json naming the problem, never 5xx', async () => {
     const token = await tokenFor(unique('eve'));
     const product = await seedProduct({ available: 3 });
-    const valid = { items: [{ productId: product, quantity: 1 }], payment: { token: 'tok_visa' }, contact: { email: 'eve@example.com' } };
+    const valid = { items: [{ productId: product, quantity: 1 }], payment: { method: 'pm_card_visa' }, contact: { email: 'eve@example.com' } };
     const cases: [string, Awaited<ReturnType<typeof api>>, number, string][] = [
       ['unknown product', await api('/v1/orders', { token, json: { ...valid, items: [{ productId: 'no-such-product', quantity: 1 }] } }), 422, 'unknown-product'],
       ['quantity 0', await api('/v1/orders', { token, json: { ...valid, items: [{ productId: product, quantity: 0 }] } }), 400, 'validation-error'],

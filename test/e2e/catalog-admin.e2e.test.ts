@@ -74,7 +74,7 @@ describe('catalog administration', () => {
     expect((await api(`/v1/products/${id}`)).status).toBe(404);
     expect((await api(`/v1/products/${id}`, { token: admin })).body).toMatchObject({ status: 'archived' });
     await eventually(async () => (await api(`/v1/products?q=${marker}`)).body!.total, (n) => n === 0, 1500);
-    const order = await api('/v1/orders', { token: shopper, json: { items: [{ productId: id, quantity: 1 }], payment: { token: 'tok_visa' }, contact: { email: 'a@example.com' } } });
+    const order = await api('/v1/orders', { token: shopper, json: { items: [{ productId: id, quantity: 1 }], payment: { method: 'pm_card_visa' }, contact: { email: 'a@example.com' } } });
     expect(order.body).toMatchObject({ status: 422, type: expect.stringMatching(/unknown-product$/) });
     expect((await api(`/v1/products/${id}/restore`, { token: admin, json: {} })).status).toBe(200);
     await eventually(async () => (await api(`/v1/products?q=${marker}`)).body!.total, (n) => n === 1, 1500);

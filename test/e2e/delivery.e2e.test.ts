@@ -2,8 +2,9 @@ import { randomUUID } from 'node:crypto';
 import { PubSub, type Message, type Subscription } from '@google-cloud/pubsub';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventTypes } from '../../schemas/index.ts';
+import { restoreTopology, startExtraFunction } from '../support/functions.ts';
 import {
-  chargesFor, database, emailsTo, eventually, finalOrder, logLines, placeOrder, seedProduct, smsTo, stack, stockOf, tokenFor, unique,
+  api, database, emailsTo, eventually, finalOrder, logLines, paymentsOf, placeOrder, reconcileOrders, seedProduct, smsTo, stack, stockOf, tokenFor, unique,
 } from '../support/saga.ts';
 import { eventOf } from '../support/step.ts';
 
@@ -41,10 +42,14 @@ async function quiescent(orderId: string, quietMs = 2500): Promise<void> {
     },
     (stable) => stable,
     30_000,
-  ).catch((err) => { throw err; });
+  );
   await new Promise((r) => setTimeout(r, quietMs));
   if (ofOrder(orderId).length !== seen) await quiescent(orderId, quietMs);
 }
+
+const admin = () => tokenFor(unique('ops'), { role: 'admin' });
+const deadLettersOf = async (orderId: string, status = 'open') =>
+  ((await api(`/v1/admin/dead-letters?orderId=${orderId}&status=${status}`, { token: await admin() })).body as { items: Record<string, unknown>[] }).items;
 
 describe('Pub/Sub delivery', () => {
   it('when every event of a saga is delivered twice, then each has exactly one effect', async () => {
@@ -58,7 +63,7 @@ describe('Pub/Sub delivery', () => {
     await quiescent(orderId);
     const originals = [...ofOrder(orderId)];
     expect(originals.map((m) => m.attributes.type).sort()).toEqual(
-      ['inventory.reserved', 'notification.sent', 'notification.sent', 'order.confirmed', 'order.placed', 'payment.charged'],
+      ['inventory.reserved', 'notification.sent', 'notification.sent', 'order.confirmed', 'order.placed', 'payment.authorized', 'payment.captured'],
     );
 
     // Deliver each event a second time: the same application event, as a new Pub/Sub message.
@@ -68,66 +73,110 @@ describe('Pub/Sub delivery', () => {
     const eventIdsByType = (messages: Message[]) =>
       Object.fromEntries(eventTypes.map((t) => [t, [...new Set(messages.filter((m) => m.attributes.type === t).map((m) => m.attributes.eventId))].sort()]));
     expect(eventIdsByType(ofOrder(orderId))).toEqual(eventIdsByType(originals));
-    expect(await chargesFor(orderId)).toHaveLength(1);
+    expect(await paymentsOf(orderId)).toMatchObject({ authorizations: 1, captures: 1 });
     expect(await stockOf(product)).toBe(7);
     expect(await emailsTo(email)).toHaveLength(1);
     expect(await smsTo(phone)).toHaveLength(1);
     const db = database();
-    expect(await db('payments').where({ order_id: orderId }).count({ n: '*' })).toEqual([{ n: 1 }]);
     expect((await db('order_status_history').where({ order_id: orderId })).map((h) => h.status)).toEqual(['PENDING', 'CONFIRMED']);
     expect(await db('notifications').where({ order_id: orderId }).count({ n: '*' })).toEqual([{ n: 2 }]);
+    expect((await reconcileOrders([orderId])).discrepancies).toEqual([]);
   });
 
-  it('when a schema-invalid message arrives, then it is logged once and acknowledged, with no retry storm', async () => {
-    const marker = unique('poison');
-    const messageId = await pubsub.topic('order.placed').publishMessage({
-      json: { type: 'order.placed', data: { orderId: marker }, metadata: {} },
-    });
-    const poisonLines = () => logLines('payment-charge').filter((l) => l.messageId === messageId);
+  it('when a schema-invalid message arrives, then it is logged once, kept as a dead letter for inspection, and acknowledged', async () => {
+    const marker = randomUUID();
+    const messageId = await pubsub.topic('order.placed').publishMessage({ json: { type: 'order.placed', data: { orderId: marker }, metadata: {} } });
+    const poisonLines = () => logLines('payment-authorize').filter((l) => l.messageId === messageId);
     await eventually(async () => poisonLines(), (lines) => lines.length > 0);
-    await new Promise((r) => setTimeout(r, 3000));
-    const lines = poisonLines();
-    expect(lines).toHaveLength(1);
-    expect(lines[0]).toMatchObject({ severity: 'ERROR', poison: true });
-    expect(String(lines[0]!.reason)).toMatch(/orderId/);
+    const token = await admin();
+    const letters = await eventually(
+      async () => ((await api('/v1/admin/dead-letters?function=payment-authorize&limit=100', { token })).body as { items: { id: string; cause: string; message: { data: { data?: { orderId?: string } } } }[] }).items,
+      (items) => items.some((d) => d.message.data?.data?.orderId === marker),
+    );
+    const letter = letters.find((d) => d.message.data?.data?.orderId === marker)!;
+    expect(letter).toMatchObject({ cause: 'poison', status: 'open', topic: 'order.placed', lastError: expect.stringMatching(/metadata/) });
+    await new Promise((r) => setTimeout(r, 2000));
+    expect(poisonLines()).toHaveLength(1);
+    const replay = await api(`/v1/admin/dead-letters/${letter.id}/replay`, { token, method: 'POST' });
+    expect(replay).toMatchObject({ status: 409, body: { type: 'https://saga-commerce.dev/problems/conflict' } });
+    const discard = await api(`/v1/admin/dead-letters/${letter.id}/discard`, { token, json: { reason: 'garbage published by a test' } });
+    expect(discard).toMatchObject({ status: 200, body: { status: 'discarded', resolution: { reason: 'garbage published by a test' } } });
+  });
+
+  it('when an order.placed names no order of ours, then it is dead-lettered at once and nobody is charged', async () => {
+    const orderId = randomUUID();
+    const stray = eventOf('order.placed', { orderId, customerId: 'nobody', total: { amount: 999_00, currency: 'EUR' }, lines: [{ productId: 'p-00001', quantity: 1, unitPrice: { amount: 999_00, currency: 'EUR' } }], payment: { method: 'pm_card_visa' }, contact: { email: 'x@example.com' } }, orderId);
+    await pubsub.topic('order.placed').publishMessage({ json: stray, attributes: { type: 'order.placed', eventId: stray.metadata.eventId, correlationId: orderId } });
+    const [letter] = await eventually(() => deadLettersOf(orderId), (items) => items.length > 0);
+    expect(letter).toMatchObject({ function: 'payment-authorize', cause: 'unknown_order', eventType: 'order.placed' });
+    expect(await paymentsOf(orderId)).toMatchObject({ authorizations: 0 });
+  });
+
+  it('when admins are not asking, then the dead letters are not theirs to see', async () => {
+    const customer = await tokenFor(unique('mallory'));
+    expect((await api('/v1/admin/dead-letters', { token: customer })).status).toBe(403);
+    expect((await api('/v1/admin/dead-letters')).status).toBe(401);
+    expect((await api(`/v1/admin/orders/${randomUUID()}/retry`, { token: customer, method: 'POST' })).status).toBe(403);
   });
 });
 
-describe('dead-lettering', () => {
-  it('when a step keeps failing, then after the last attempt the message is kept on the dead-letter topic, not lost', async () => {
-    const topic = 'inventory.reserved';
-    const deadLetter = unique('dead-letter.test');
-    const [dlq] = await pubsub.createTopic(deadLetter);
-    const [kept] = await dlq.createSubscription(deadLetter);
-    const received: Message[] = [];
-    kept.on('message', (m: Message) => {
-      received.push(m);
-      m.ack();
-    });
-    // A second push subscription to the same order-confirm function, with few attempts and no backoff.
-    const [metadata] = await pubsub.subscription('order-confirm.inventory.reserved').getMetadata();
-    const [sub] = await pubsub.topic(topic).createSubscription(unique('order-confirm.dlq-test'), {
-      pushConfig: { pushEndpoint: metadata.pushConfig!.pushEndpoint! },
-      ackDeadlineSeconds: 10,
-      retryPolicy: { minimumBackoff: { seconds: 0 }, maximumBackoff: { seconds: 1 } },
-      deadLetterPolicy: { deadLetterTopic: `projects/${stack.project}/topics/${deadLetter}`, maxDeliveryAttempts: 5 },
-    });
+describe('dead-lettering and replay', () => {
+  it('when a step keeps failing, then after its last attempt the event is recorded with why, the order needs attention, and a replay finishes it', async () => {
+    // order-confirm's subscription points for a while at a copy of order-confirm that hangs past its deadline.
+    const hanging = await startExtraFunction('order-confirm', { FAULTS: JSON.stringify({ hang: { 'order-confirm': 1 } }), HANDLER_TIMEOUT_MS: '300' });
+    const name = 'order-confirm.payment.captured';
     try {
-      // A valid event for an order that does not exist: order-confirm fails (transiently, as far as it knows) every time.
-      const orderId = randomUUID();
-      const event = eventOf('inventory.reserved', { orderId, lines: [{ productId: 'p-00001', quantity: 1 }] }, orderId);
-      await pubsub.topic(topic).publishMessage({ json: event, attributes: { type: topic, eventId: event.metadata.eventId, correlationId: orderId } });
+      await pubsub.subscription(name).delete();
+      await pubsub.topic('payment.captured').createSubscription(name, {
+        pushConfig: { pushEndpoint: `${hanging.url}/projects/${stack.project}/topics/payment.captured` },
+        ackDeadlineSeconds: 10,
+        retryPolicy: { minimumBackoff: { seconds: 0 }, maximumBackoff: { seconds: 1 } },
+        deadLetterPolicy: { deadLetterTopic: `projects/${stack.project}/topics/dead-letter.order-confirm`, maxDeliveryAttempts: 5 },
+      });
+      const product = await seedProduct({ available: 3 });
+      const token = await tokenFor(unique('vera'));
+      const email = `${unique('vera')}@example.com`;
+      const orderId = await placeOrder(token, { items: [{ productId: product, quantity: 1 }], contact: { email } });
 
-      await eventually(async () => received.length, (n) => n > 0, 45_000);
-      const [dead] = received;
-      expect((JSON.parse(dead!.data.toString()) as typeof event).metadata.eventId).toBe(event.metadata.eventId);
-      expect(dead!.attributes.CloudPubSubDeadLetterSourceDeliveryCount).toBe('5');
-      const failures = logLines('order-confirm').filter((l) => l.orderId === orderId && l.severity === 'WARNING');
-      expect(failures.length).toBeGreaterThanOrEqual(5);
+      const [letter] = await eventually(() => deadLettersOf(orderId), (items) => items.length > 0, 45_000);
+      expect(letter).toMatchObject({ function: 'order-confirm', topic: 'payment.captured', cause: 'max_attempts', attempts: 5, lastError: expect.stringMatching(/did not finish within 300 ms/) });
+      const stuck = await api(`/v1/orders/${orderId}`, { token });
+      expect(stuck.body).toMatchObject({ status: 'NEEDS_ATTENTION', attention: { reason: 'dead_letter', sagaStatus: 'PENDING' } });
+      expect((await reconcileOrders([orderId])).discrepancies).toEqual([]);
+
+      await pubsub.subscription(name).delete();
+      await restoreTopology(pubsub);
+      const replay = await api(`/v1/admin/dead-letters/${letter!.id}/replay`, { token: await admin(), method: 'POST', headers: { 'Idempotency-Key': randomUUID() } });
+      expect(replay).toMatchObject({ status: 202, body: { status: 'replayed', eventType: 'payment.captured' } });
+      const order = await finalOrder(orderId, token);
+      expect(order).toMatchObject({ status: 'CONFIRMED', attention: null });
+      expect(order.history.map((h) => h.status)).toEqual(['PENDING', 'NEEDS_ATTENTION', 'PENDING', 'CONFIRMED']);
+      await eventually(() => emailsTo(email), (m) => m.length === 1);
+      expect(await paymentsOf(orderId)).toMatchObject({ authorizations: 1, captures: 1 });
+      expect((await reconcileOrders([orderId])).discrepancies).toEqual([]);
     } finally {
-      await kept.close();
-      await Promise.all([sub.delete(), kept.delete()]);
-      await dlq.delete();
+      await pubsub.subscription(name).delete().catch(() => undefined);
+      await restoreTopology(pubsub);
+      await hanging.stop();
     }
+  });
+
+  it('when the provider refuses to void, then the order needs attention with an alert until an admin retries it', async () => {
+    const scarce = await seedProduct({ available: 1 });
+    const token = await tokenFor(unique('ruth'));
+    const email = `${unique('ruth')}@example.com`;
+    const orderId = await placeOrder(token, { items: [{ productId: scarce, quantity: 2 }], payment: { method: 'pm_card_refundFailsOnce' }, contact: { email } });
+    const parked = await eventually(async () => (await api(`/v1/orders/${orderId}`, { token })).body!, (o) => o.status === 'NEEDS_ATTENTION');
+    expect(parked).toMatchObject({ cancellationReason: 'out_of_stock', attention: { reason: 'release_failed', sagaStatus: 'CANCELLED' } });
+    expect(logLines('payment-release').some((l) => l.orderId === orderId && l.severity === 'ALERT')).toBe(true);
+    expect((await reconcileOrders([orderId])).discrepancies.map((d) => d.kind).sort()).toEqual(['money-not-returned', 'needs-attention']);
+
+    const retry = await api(`/v1/admin/orders/${orderId}/retry`, { token: await admin(), method: 'POST' });
+    expect(retry).toMatchObject({ status: 202, body: { republished: { type: 'order.cancelled' } } });
+    const order = await eventually(async () => (await api(`/v1/orders/${orderId}`, { token })).body!, (o) => o.status === 'CANCELLED');
+    expect(order).toMatchObject({ attention: null, payment: { status: 'VOIDED' } });
+    expect(await paymentsOf(orderId)).toMatchObject({ authorizations: 1, voids: 1, captures: 0 });
+    expect(await emailsTo(email)).toHaveLength(1);
+    expect((await reconcileOrders([orderId])).discrepancies).toEqual([]);
   });
 });

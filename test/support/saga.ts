@@ -90,11 +90,11 @@ export async function finalOrder(id: string, token: string): Promise<OrderView> 
 /** Places an order and returns its id. */
 export async function placeOrder(
   token: string,
-  body: { items: { productId: string; quantity: number }[]; payment?: { token: string }; contact?: { email: string; phone?: string } },
+  body: { items: { productId: string; quantity: number }[]; payment?: { method: string }; contact?: { email: string; phone?: string } },
 ): Promise<string> {
   const res = await api('/v1/orders', {
     token,
-    json: { payment: { token: 'tok_visa' }, contact: { email: `${unique('c')}@example.com` }, ...body },
+    json: { payment: { method: 'pm_card_visa' }, contact: { email: `${unique('c')}@example.com` }, ...body },
   });
   if (res.status !== 202) throw new Error(`order not accepted: ${res.status} ${JSON.stringify(res.body)}`);
   return res.body!.id as string;
@@ -122,4 +122,31 @@ export function logLines(fn: string): Record<string, unknown>[] {
     .split('\n')
     .filter((l) => l.startsWith('{'))
     .map((l) => JSON.parse(l) as Record<string, unknown>);
+}
+
+/** What the stack's payment simulator holds for an order, counted by effect (through Stripe's search API). */
+export async function paymentsOf(orderId: string): Promise<{ authorizations: number; captures: number; voids: number; refunds: number; captured: number; intents: { id: string; status: string; amount: number; currency: string }[] }> {
+  const auth = { Authorization: 'Bearer sk_test_local' };
+  const query = encodeURIComponent(`metadata['orderId']:'${orderId}'`);
+  const intents = ((await (await fetch(`${stack.payment}/v1/payment_intents/search?query=${query}`, { headers: auth })).json()) as {
+    data: { id: string; status: string; amount: number; currency: string; amount_received: number; cancellation_reason: string | null }[];
+  }).data;
+  let refunds = 0;
+  for (const i of intents) refunds += ((await (await fetch(`${stack.payment}/v1/refunds?payment_intent=${i.id}`, { headers: auth })).json()) as { data: unknown[] }).data.length;
+  return {
+    authorizations: intents.filter((i) => i.status !== 'requires_payment_method').length,
+    captures: intents.filter((i) => i.amount_received > 0).length,
+    voids: intents.filter((i) => i.status === 'canceled' && i.cancellation_reason !== 'automatic').length,
+    refunds,
+    captured: intents.reduce((sum, i) => sum + i.amount_received, 0),
+    intents: intents.map((i) => ({ id: i.id, status: i.status, amount: i.amount, currency: i.currency })),
+  };
+}
+
+/** The books of these orders, checked against the stack's provider, stock and emails as `npm run reconcile` does. */
+export async function reconcileOrders(orderIds: string[]) {
+  const { reconcile } = await import('../../functions/lib/reconcile.ts');
+  const { createStripeProvider } = await import('../../functions/lib/payments/index.ts');
+  const provider = createStripeProvider({ baseUrl: stack.payment, apiKey: 'sk_test_local', timeoutMs: 3000, attempts: 2, breaker: { consecutiveFailures: 20, halfOpenAfterMs: 1000 } });
+  return reconcile({ db: database(), firestore: firestore(), provider, now: new Date(), graceSeconds: 0, orderIds });
 }
