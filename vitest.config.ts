@@ -3,6 +3,8 @@ import { defineConfig } from 'vitest/config';
 const stackTier = (name: 'int' | 'e2e', testTimeout: number) => ({
   test: {
     name,
+    // End-to-end tests inject faults into the one shared stack (Pub/Sub refusing, SMTP hanging): one file at a time.
+    fileParallelism: name === 'int',
     include: [`**/*.${name}.test.ts`],
     exclude: ['node_modules/**', '.data/**'],
     globalSetup: ['test/support/global-setup.ts'],

@@ -1,12 +1,14 @@
 import { describe, expect, it } from 'vitest';
+import type { Envelope } from '../../schemas/index.ts';
+import { runStep, useSagaWorld } from '../../test/support/driver.ts';
 import { placedData } from '../../test/support/fixtures.ts';
 import { firestore, seedProduct, stockOf } from '../../test/support/saga.ts';
 import { eventOf, stepRunner } from '../../test/support/step.ts';
 import { newId } from '../lib/ids.ts';
-import { createInventoryReserve } from '../inventory-reserve/handler.ts';
 import { createInventoryRelease } from './handler.ts';
 
-const reserve = () => stepRunner('inventory-reserve', createInventoryReserve({ firestore: firestore() }));
+const reserve = () => ({ deliver: (event: Envelope) => runStep(world, 'inventory-reserve', event) });
+const world = useSagaWorld();
 const release = () => stepRunner('inventory-release', createInventoryRelease({ firestore: firestore() }));
 
 function order(productId: string, quantity: number) {

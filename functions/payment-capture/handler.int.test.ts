@@ -1,11 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { moneyOf, useSagaWorld } from '../../test/support/driver.ts';
+import { moneyOf, runStep, useSagaWorld } from '../../test/support/driver.ts';
 import { placedData, storePendingOrder } from '../../test/support/fixtures.ts';
 import { eventOf, stepRunner } from '../../test/support/step.ts';
 import { findOrder, setOutcome } from '../lib/db/orders.repository.ts';
 import { findPaymentByOrder } from '../lib/db/payments.repository.ts';
 import { newId } from '../lib/ids.ts';
-import { createPaymentAuthorize } from '../payment-authorize/handler.ts';
 import { createPaymentCapture } from './handler.ts';
 
 const world = useSagaWorld();
@@ -14,7 +13,7 @@ const world = useSagaWorld();
 async function authorizedOrder(method = 'pm_card_visa') {
   const data = placedData({ payment: { method } });
   await storePendingOrder(world.db, data);
-  await stepRunner('payment-authorize', createPaymentAuthorize({ db: world.db, provider: world.provider })).deliver(eventOf('order.placed', data, data.orderId));
+  await runStep(world, 'payment-authorize', eventOf('order.placed', data, data.orderId));
   const payment = (await findPaymentByOrder(world.db, data.orderId))!;
   return { data, reserved: eventOf('inventory.reserved', { orderId: data.orderId, paymentId: payment.id, lines: [{ productId: 'p-00001', quantity: 1 }] }, data.orderId) };
 }

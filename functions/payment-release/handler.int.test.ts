@@ -1,13 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { moneyOf, useSagaWorld } from '../../test/support/driver.ts';
+import { moneyOf, runStep, useSagaWorld } from '../../test/support/driver.ts';
 import { placedData, storePendingOrder } from '../../test/support/fixtures.ts';
 import { eventOf, stepRunner } from '../../test/support/step.ts';
 import { findOrder, getOrderView, withOrderLock } from '../lib/db/orders.repository.ts';
 import { beginAuthorization, findPaymentByOrder } from '../lib/db/payments.repository.ts';
 import { stableId } from '../lib/ids.ts';
 import { cancelOrder } from '../lib/order-events.ts';
-import { createPaymentAuthorize } from '../payment-authorize/handler.ts';
-import { createPaymentCapture } from '../payment-capture/handler.ts';
 import { createPaymentRelease } from './handler.ts';
 
 const world = useSagaWorld();
@@ -17,12 +15,10 @@ const runner = () => stepRunner('payment-release', createPaymentRelease({ db: wo
 async function cancelledAt(stage: 'authorized' | 'captured', method = 'pm_card_visa') {
   const data = placedData({ payment: { method } });
   await storePendingOrder(world.db, data);
-  await stepRunner('payment-authorize', createPaymentAuthorize({ db: world.db, provider: world.provider })).deliver(eventOf('order.placed', data, data.orderId));
+  await runStep(world, 'payment-authorize', eventOf('order.placed', data, data.orderId));
   const payment = (await findPaymentByOrder(world.db, data.orderId))!;
   if (stage === 'captured') {
-    await stepRunner('payment-capture', createPaymentCapture({ db: world.db, provider: world.provider })).deliver(
-      eventOf('inventory.reserved', { orderId: data.orderId, paymentId: payment.id, lines: [{ productId: 'p-00001', quantity: 1 }] }, data.orderId),
-    );
+    await runStep(world, 'payment-capture', eventOf('inventory.reserved', { orderId: data.orderId, paymentId: payment.id, lines: [{ productId: 'p-00001', quantity: 1 }] }, data.orderId));
   }
   const cancelled = await withOrderLock(world.db, data.orderId, async (trx, order) =>
     cancelOrder(trx, order!, await findPaymentByOrder(trx, data.orderId), { reason: 'timeout', cause: null, now: new Date() }),

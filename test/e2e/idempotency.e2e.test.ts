@@ -82,8 +82,10 @@ describe('Idempotency-Key', () => {
     expect(first).toMatchObject({ status: 200, body: { available: 8 } });
     expect(again).toMatchObject({ status: 200, body: { available: 8 } });
     expect(await stockOf(product)).toBe(8);
-    const created = await api('/v1/products', { token, json: { name: 'Idempotent lamp', category: 'lighting', brand: 'Lumen', price: { amount: 4200, currency: 'EUR' }, stock: 2 }, headers: { 'Idempotency-Key': key } });
-    const createdAgain = await api('/v1/products', { token, json: { name: 'Idempotent lamp', category: 'lighting', brand: 'Lumen', price: { amount: 4200, currency: 'EUR' }, stock: 2 }, headers: { 'Idempotency-Key': key } });
+    const lamp = { name: 'Idempotent lamp', category: 'lighting', brand: 'Lumen', price: { amount: 4200, currency: 'EUR' }, stock: 2 };
+    const createKey = randomUUID();
+    const created = await api('/v1/products', { token, json: lamp, headers: { 'Idempotency-Key': createKey } });
+    const createdAgain = await api('/v1/products', { token, json: lamp, headers: { 'Idempotency-Key': createKey } });
     expect(created.status).toBe(201);
     expect(createdAgain).toMatchObject({ status: 201, body: { id: created.body!.id } });
     await eventually(() => stockOf(created.body!.id as string), (n) => n === 2);

@@ -296,3 +296,15 @@ export async function moneyOf(world: World, orderId: string): Promise<{ authoriz
 export async function textsTo(world: World, phone: string): Promise<unknown[]> {
   return ((await (await fetch(`${world.smsUrl}/v1/messages?to=${encodeURIComponent(phone)}`)).json()) as { data: unknown[] }).data;
 }
+
+/** Runs one step on an event, as a test's setup (so a function's tests never import another function). */
+export async function runStep(world: World, fn: 'payment-authorize' | 'payment-capture' | 'inventory-reserve', event: Envelope): Promise<Envelope[]> {
+  const fs = firestore();
+  const handler =
+    fn === 'payment-authorize'
+      ? createPaymentAuthorize({ db: world.db, provider: world.provider })
+      : fn === 'payment-capture'
+        ? createPaymentCapture({ db: world.db, provider: world.provider })
+        : createInventoryReserve({ firestore: fs });
+  return (handler as StepHandler<never>)(event as never, { now: new Date(), log: silent, signal: new AbortController().signal });
+}

@@ -1,4 +1,4 @@
-import { PubSub } from '@google-cloud/pubsub';
+import type { PubSub } from '@google-cloud/pubsub';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { signatureOf, type FunctionName } from '../../schemas/index.ts';

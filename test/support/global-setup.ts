@@ -60,6 +60,8 @@ async function start(state: Shared): Promise<StackInfo> {
     logLevel: 'debug',
     // Tests wait on the sweeper and the watchdog, and call reconciliation themselves.
     scheduleEverySeconds: { 'outbox-sweep': 1, 'saga-watchdog': 1, 'saga-reconcile': null },
+    // A stalled saga is nudged after 20 s: later than a dead-letter test takes to give a message up, soon enough for a test to wait.
+    functionEnv: { SAGA_STALL_SECONDS: '20', OUTBOX_SWEEP_AFTER_SECONDS: '2' },
     onProgress: (step, done) => done && console.log(`[test stack] ${step} (${(done.ms / 1000).toFixed(1)} s)`),
     onServiceExit: (exit) => console.log(`[test stack] ${exit.message}`),
   });

@@ -43,7 +43,7 @@ export const firestore = () => (fs ??= createFirestore(stack.project));
 
 let db: Knex | undefined;
 /** A knex handle on the test stack's database. */
-export const database = () => (db ??= createDb(parseConfig({ ...stack.env, DB_POOL_MAX: '4' })));
+export const database = () => (db ??= createDb(parseConfig({ ...stack.directEnv, DB_POOL_MAX: '4' })));
 
 /** Creates a product of this test with its stock; returns its id. */
 export async function seedProduct(options: { price?: number; currency?: string; available: number; name?: string }): Promise<string> {
