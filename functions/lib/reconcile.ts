@@ -164,6 +164,10 @@ export async function reconcile(deps: {
       emails: emails.filter((e) => e.order_id === row.id).map((e) => ({ template: e.template, status: e.status })),
     };
     const settling = order.updatedAt.getTime() > now.getTime() - deps.graceSeconds * 1000;
+    if (order.status === 'PENDING' && order.attention) {
+      discrepancies.push({ kind: 'needs-attention', orderId: order.id, detail: `pending, and needs attention (${order.attention})`, action: retry(order.id) });
+      continue;
+    }
     if (order.status === 'PENDING') {
       if (order.deadlineAt.getTime() + deps.graceSeconds * 1000 < now.getTime()) {
         discrepancies.push({ kind: 'stuck', orderId: order.id, detail: `still PENDING ${Math.round((now.getTime() - order.deadlineAt.getTime()) / 1000)} s past its deadline`, action: 'check that saga-watchdog runs (Cloud Scheduler) and its log' });

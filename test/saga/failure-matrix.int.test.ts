@@ -79,7 +79,7 @@ describe.each(Object.keys(stepScenario) as FunctionName[])('%s in the failure ma
       const pending = (await getOrderView(world.db, orderId))!.status === 'PENDING';
       if (pending) {
         const deadline = new Date(Date.now() + 601_000);
-        expect((await driver.watchdog(deadline)).timedOut).toEqual([orderId]);
+        expect((await driver.watchdog(deadline)).timedOut).toContain(orderId);
         expected = { status: 'CANCELLED', reason: 'timeout', money: afterTimeout[step]!, email: /cancelled/ };
       }
       await driver.settle();

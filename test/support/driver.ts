@@ -124,9 +124,9 @@ export function createDriver(world: World, options: { faults?: Partial<Record<Fu
   const seen = new Map<string, number>();
   /** Wraps a handler with its fault. */
   function faulty<T extends Parameters<typeof pubsubStep>[0]>(fn: T, handler: StepHandler<never>): StepHandler<never> {
-    const fault = faults[fn as FunctionName];
-    if (fault !== 'transient' && fault !== 'permanent' && fault !== 'slow') return handler;
     return async (event, ctx) => {
+      const fault = faults[fn as FunctionName];
+      if (fault !== 'transient' && fault !== 'permanent' && fault !== 'slow') return handler(event, ctx);
       const key = `${fn}:${(event as Envelope).metadata.eventId}`;
       const n = (seen.get(key) ?? 0) + 1;
       seen.set(key, n);
