@@ -15,7 +15,7 @@ export function createPublisher(pubsub: PubSub, options: { timeoutMs: number }):
   const topicOf = (name: string) => {
     let topic = topics.get(name);
     if (!topic) {
-      topic = pubsub.topic(name, { batching: { maxMessages: 1 }, gaxOpts: { timeout: options.timeoutMs, maxRetries: 1 } });
+      topic = pubsub.topic(name, { batching: { maxMessages: 1 }, gaxOpts: { timeout: options.timeoutMs } });
       topics.set(name, topic);
     }
     return topic;

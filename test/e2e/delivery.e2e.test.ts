@@ -169,6 +169,7 @@ describe('dead-lettering and replay', () => {
     const parked = await eventually(async () => (await api(`/v1/orders/${orderId}`, { token })).body!, (o) => o.status === 'NEEDS_ATTENTION');
     expect(parked).toMatchObject({ cancellationReason: 'out_of_stock', attention: { reason: 'release_failed', sagaStatus: 'CANCELLED' } });
     expect(logLines('payment-release').some((l) => l.orderId === orderId && l.severity === 'ALERT')).toBe(true);
+    await eventually(() => emailsTo(email), (m) => m.length === 1);
     expect((await reconcileOrders([orderId])).discrepancies.map((d) => d.kind).sort()).toEqual(['money-not-returned', 'needs-attention']);
 
     const retry = await api(`/v1/admin/orders/${orderId}/retry`, { token: await admin(), method: 'POST' });
