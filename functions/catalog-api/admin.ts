@@ -32,6 +32,8 @@ export function createAdminRoutes(deps: {
   publicUrl: string;
   /** Commits a write with the catalog.product.changed it causes (the outbox). */
   commitChange: CommitChange;
+  /** Bounds a Firestore call by the dependency timeout. */
+  bounded: <T>(work: Promise<T>) => Promise<T>;
 }): Route[] {
   const fs = deps.firestore;
   const productRef = (id: string) => fs.collection(collections.products).doc(id);
@@ -41,7 +43,7 @@ export function createAdminRoutes(deps: {
   async function current(id: string) {
     const parsedId = ProductId.safeParse(id);
     if (!parsedId.success) throw HttpProblem.of('not-found', `no product ${id}`);
-    const [product, stock] = await fs.getAll(productRef(id), stockRef(id));
+    const [product, stock] = await deps.bounded(fs.getAll(productRef(id), stockRef(id)));
     if (!product!.exists) throw HttpProblem.of('not-found', `no product ${id}`);
     const doc: Product = { id, ...ProductDoc.parse(product!.data()) };
     const available = stock!.exists ? StockDoc.parse(stock!.data()).available : 0;
@@ -157,7 +159,7 @@ export function createAdminRoutes(deps: {
         const entry = adjustmentRef(idempotencyKey ? stableId('stock-adjustment', caller.sub, idempotencyKey) : newId());
         // The same optimistic rule as a reservation: read, decide, write only if nobody wrote in between.
         for (let attempt = 1; attempt <= STOCK_ATTEMPTS; attempt++) {
-          const [snap, done] = await fs.getAll(stockRef(id), entry);
+          const [snap, done] = await deps.bounded(fs.getAll(stockRef(id), entry));
           if (done!.exists) {
             const available = done!.get('availableAfter') as number;
             return { status: 200, headers: { ETag: productEtag(versionOf(product.updateTime!), available), 'Cache-Control': 'no-store' }, body: { productId: id, available } };

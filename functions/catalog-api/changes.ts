@@ -30,13 +30,15 @@ export function createChangeCommitter(deps: {
   publish: Publish;
   invalidate: (productId: string) => Promise<void>;
   relayWaitMs: number;
+  /** Longest wait for the commit; past it the request answers 503 (the write may still land, with its event). */
+  commitTimeoutMs: number;
   faults: () => Faults;
   crash: () => never;
 }): CommitChange {
   return async (batch, { productId, change, version, now, log }) => {
     const event = createEvent('catalog.product.changed', { productId, change, version }, { correlationId: stableId(productId), cause: null, now, key: newId() });
     const ref = addToBatch(deps.firestore, batch, event, now);
-    await batch.commit();
+    await withDeadline(batch.commit(), deps.commitTimeoutMs, 'Firestore');
     if (strikes(deps.faults().crashAfterCommit, 'catalog-api')) {
       log.fatal({ productId }, 'FAULTS.crashAfterCommit: exiting after the commit, before the relay publishes');
       deps.crash();

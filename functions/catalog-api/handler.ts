@@ -15,6 +15,7 @@ import type { CatalogProjection } from './projection.ts';
 import { search } from './search.ts';
 import type { ReadCache } from '../lib/cache.ts';
 import { view } from './view.ts';
+import { withDeadline } from '../lib/resilience.ts';
 
 /** The read-cache key of a product. */
 export const productCacheKey = (id: string) => `catalog:product:${id}`;
@@ -49,8 +50,11 @@ export function createCatalogRoutes(deps: {
   commitChange: CommitChange;
   storage: Storage;
   images: { bucket: string; publicUrl: string };
+  /** Longest wait on Firestore for one read; past it the request answers 503. */
+  dependencyTimeoutMs: number;
 }): Route[] {
   const { firestore, cache } = deps;
+  const bounded = <T>(work: Promise<T>) => withDeadline(work, deps.dependencyTimeoutMs, 'Firestore');
 
   /**
    * A product with its stock and ETag, from the read cache when the listeners that invalidate it are live; the
@@ -61,7 +65,7 @@ export function createCatalogRoutes(deps: {
     const live = await deps.projection.ready().then(() => true, () => false);
     const hit = live ? await cache.get<{ doc: ProductDoc; available: number; etag: string }>(key) : undefined;
     if (hit) return { ...hit, source: 'cache' };
-    const [snap, stock] = await firestore.getAll(firestore.collection(collections.products).doc(id), firestore.collection(collections.stock).doc(id));
+    const [snap, stock] = await bounded(firestore.getAll(firestore.collection(collections.products).doc(id), firestore.collection(collections.stock).doc(id)));
     if (!snap!.exists) return null;
     const doc = ProductDoc.parse(snap!.data());
     const available = stock!.exists ? StockDoc.parse(stock!.data()).available : 0;
@@ -86,7 +90,7 @@ export function createCatalogRoutes(deps: {
           }),
         );
         const position = cursor ? decodeCursor(cursor, Position) : undefined;
-        const result = search(await deps.projection.index(), {
+        const result = search(await bounded(deps.projection.index()), {
           q, category, brands: brand, minPrice, maxPrice, inStock, attributes, sort, limit,
           ...(position ? { after: { key: position.k, id: position.i } } : {}),
         });
@@ -96,7 +100,7 @@ export function createCatalogRoutes(deps: {
           });
         }
         // Stock shown is read now from the source of truth; the projection's copy only filters.
-        const available = await getAvailable(firestore, result.items.map((p) => p.id));
+        const available = await bounded(getAvailable(firestore, result.items.map((p) => p.id)));
         const body = {
           items: result.items.map((p) => view(p, available.get(p.id) ?? 0)),
           facets: result.facets,
@@ -131,6 +135,6 @@ export function createCatalogRoutes(deps: {
         return { status: 200, headers, body: admin ? { ...view(product, available), status: doc.status } : view(product, available) };
       },
     },
-    ...createAdminRoutes({ firestore, storage: deps.storage, ...deps.images, commitChange: deps.commitChange }),
+    ...createAdminRoutes({ firestore, storage: deps.storage, ...deps.images, commitChange: deps.commitChange, bounded }),
   ];
 }

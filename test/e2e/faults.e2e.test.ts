@@ -84,6 +84,21 @@ describe('faults injected into the running stack', () => {
     await allSettled(token, accepted);
   }, 120_000);
 
+  it('when Firestore hangs, then requests that need it answer 503 with Retry-After within seconds, not for the whole outage', async () => {
+    const product = await seedProduct({ available: 5 });
+    const token = await tokenFor(unique('flo'));
+    await faults.set('firestore', 'hang');
+    for (const [path, json] of [['/v1/orders', { items: [{ productId: product, quantity: 1 }], payment: { method: 'pm_card_visa' }, contact: { email: 'f@example.com' } }], [`/v1/products?q=test`, undefined]] as const) {
+      const started = Date.now();
+      const res = await api(path, { token, ...(json ? { json } : {}) });
+      expect(Date.now() - started).toBeLessThan(10_000);
+      expect(res).toMatchObject({ status: 503, body: { type: 'https://saga-commerce.dev/problems/service-unavailable' } });
+      expect(res.headers.get('retry-after')).toBeTruthy();
+    }
+    await faults.set('firestore', 'pass');
+    await eventually(() => api(`/v1/products/${product}`), (r) => r.status === 200, 20_000);
+  }, 60_000);
+
   it('when a function process is killed mid-saga, then it is restarted and every order completes, paid once', async () => {
     const product = await seedProduct({ available: 10 });
     const token = await tokenFor(unique('kim'));

@@ -92,3 +92,62 @@ describe.each(Object.keys(stepScenario) as FunctionName[])('%s in the failure ma
     expect((await driver.reconcile([orderId])).discrepancies).toEqual([]);
   });
 });
+
+describe('around the matrix', () => {
+  it('when the relay publishes the same outbox row twice and the sweeper a third time, then the saga runs once', async () => {
+    const product = await seedProduct({ available: 5 });
+    const driver = createDriver(world);
+    const { orderId, contact } = await driver.place({ items: [{ productId: product, quantity: 1 }] });
+    const [row] = await world.db('outbox').where({ topic: 'order.placed' }).whereRaw("envelope->'data'->>'orderId' = ?", [orderId]);
+    await driver.publish(row.envelope);
+    await driver.publish(row.envelope);
+    await driver.settle();
+    await expectFinal(orderId, contact.email, { ...scenarios.happy, money: scenarios.happy.money, stock: { product, available: 4 } });
+    expect((await driver.reconcile([orderId])).discrepancies).toEqual([]);
+  });
+
+  it('when a message is lost on the way (the emulator gave up on it), then the watchdog nudges the saga to its end', async () => {
+    const product = await seedProduct({ available: 5 });
+    const driver = createDriver(world, { faults: { 'payment-capture': 'late' } });
+    const { orderId, contact } = await driver.place({ items: [{ productId: product, quantity: 1 }] });
+    await driver.settle();
+    driver.heal('payment-capture');
+    // The held inventory.reserved is never released: as if Pub/Sub had dropped it.
+    const nudged = await driver.watchdog(new Date(Date.now() + 60_000), { stallSeconds: 30 });
+    expect(nudged.nudged.stalled).toContain(orderId);
+    await driver.settle();
+    await expectFinal(orderId, contact.email, { ...scenarios.happy, stock: { product, available: 4 } });
+    expect((await driver.reconcile([orderId])).discrepancies).toEqual([]);
+  });
+
+  it('when the provider hangs past the deadline, then the order is cancelled (timeout) and the authorization it may hold is found and voided', async () => {
+    const product = await seedProduct({ available: 5 });
+    const setFaults = (body: object) => fetch(`${world.simulatorUrl}/_simulator/faults`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body) });
+    const driver = createDriver(world, { timeoutMs: 800, maxAttempts: 2 });
+    await setFaults({ latencyMs: 3000 });
+    try {
+      const { orderId, contact } = await driver.place({ items: [{ productId: product, quantity: 1 }] });
+      await driver.settle();
+      expect((await getOrderView(world.db, orderId))!.status).toBe('NEEDS_ATTENTION');
+      // The first, abandoned call still lands at the provider: an authorization we never recorded.
+      await eventually(() => moneyOf(world, orderId), (m) => m.authorizations === 1, 10_000);
+      expect((await driver.watchdog(new Date(Date.now() + 601_000))).timedOut).toContain(orderId);
+      await setFaults({ latencyMs: 0 });
+      await driver.settle();
+      // The operator replays the authorization that was given up: it arrives after the order ended and changes nothing.
+      const [letter] = await world.db('dead_letters').where({ order_id: orderId, function: 'payment-authorize', status: 'open' });
+      await driver.replay(letter.id);
+      await driver.settle();
+      const order = (await getOrderView(world.db, orderId))!;
+      expect(order).toMatchObject({ status: 'CANCELLED', cancellationReason: 'timeout', attention: null });
+      const money = await moneyOf(world, orderId);
+      expect(money.captures).toBe(0);
+      expect(money.voids).toBe(money.authorizations);
+      expect(await stockOf(product)).toBe(5);
+      expect(await eventually(() => emailsTo(contact.email), (m) => m.length === 1)).toHaveLength(1);
+      expect((await driver.reconcile([orderId])).discrepancies).toEqual([]);
+    } finally {
+      await setFaults({ latencyMs: 0 });
+    }
+  });
+});

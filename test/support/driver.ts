@@ -266,8 +266,8 @@ export function createDriver(world: World, options: { faults?: Partial<Record<Fu
       queue.push(...held.splice(0));
     },
     /** Runs the saga watchdog once, as the scheduler would at `now`; what it republishes is queued. */
-    async watchdog(now: Date) {
-      return createWatchdog({ db, firestore: fs, publish, options: { stallSeconds: 3600, maxNudges: 5, limit: 50 } })({ now, log: silent });
+    async watchdog(now: Date, watch: { stallSeconds?: number } = {}) {
+      return createWatchdog({ db, firestore: fs, publish, options: { stallSeconds: watch.stallSeconds ?? 3600, maxNudges: 5, limit: 50 } })({ now, log: silent });
     },
     /** The books of these orders, as `npm run reconcile` checks them. */
     reconcile: (orderIds: string[]) => reconcile({ db, firestore: fs, provider, now: new Date(), graceSeconds: 0, orderIds }),
