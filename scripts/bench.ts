@@ -1,10 +1,15 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { PubSub, type Message } from '@google-cloud/pubsub';
+import { PubSub } from '@google-cloud/pubsub';
 import { functionNames, type FunctionName } from '../schemas/index.ts';
+import { parseConfig } from '../functions/lib/config.ts';
+import { createDb } from '../functions/lib/db/knex.ts';
 import { createFirestore, collections } from '../functions/lib/firestore.ts';
-import { byName, cpuPer, percentile, processTree } from './bench/stats.ts';
+import { createStripeProvider } from '../functions/lib/payments/index.ts';
+import { byName, cpuPer, processTree } from './bench/stats.ts';
+import { arrivals, load, type Result } from './bench/load.ts';
+import { benchFailures, failuresMarkdown } from './bench/failures.ts';
 import { loadOrCreateIssuerKey, signIdToken } from './stack/dev-issuer.ts';
 import { freePort, listening, type Service } from './stack/process.ts';
 import { startFunctionProcess, startStack } from './stack/stack.ts';
@@ -18,80 +23,8 @@ const LEVELS = [
   { concurrency: 50, sagas: 500 },
 ].filter((l) => !process.env.BENCH_CONCURRENCY || process.env.BENCH_CONCURRENCY.split(',').includes(String(l.concurrency)));
 const WARMUP = 20;
-const NOOP_TOPICS = ['bench.hop1', 'bench.hop2', 'bench.hop3', 'bench.hop4', 'bench.done'];
+const NOOP_TOPICS = ['bench.hop1', 'bench.hop2', 'bench.hop3', 'bench.hop4', 'bench.hop5', 'bench.done'];
 const PRODUCTS = 60;
-
-interface Result {
-  concurrency: number;
-  sagas: number;
-  p50Ms: number;
-  p99Ms: number;
-  perSecond: number;
-}
-
-/**
- * Runs `count` operations `concurrency` at a time; each resolves to its own latency in ms. One at a time, each
- * operation starts after a random pause of up to 100 ms: the emulator polls idle push subscriptions every 100 ms, and
- * back-to-back chains would otherwise lock into one phase of that cycle and measure the phase, not the chain.
- */
-async function load(concurrency: number, count: number, once: (i: number) => Promise<number>): Promise<Result> {
-  const latencies: number[] = [];
-  let next = 0;
-  let paused = 0;
-  const started = performance.now();
-  await Promise.all(
-    Array.from({ length: concurrency }, async () => {
-      while (next < count) {
-        if (concurrency === 1) {
-          const pause = Math.random() * 100;
-          paused += pause;
-          await new Promise((r) => setTimeout(r, pause));
-        }
-        latencies.push(await once(next++));
-      }
-    }),
-  );
-  const seconds = (performance.now() - started - paused) / 1000;
-  return {
-    concurrency,
-    sagas: count,
-    p50Ms: Math.round(percentile(latencies, 50)),
-    p99Ms: Math.round(percentile(latencies, 99)),
-    perSecond: Math.round((count / seconds) * 10) / 10,
-  };
-}
-
-/** Resolves when a message with `key` arrives on a pull subscription. */
-function arrivals(pubsub: PubSub, subscription: string, keyOf: (m: Message) => string | undefined) {
-  const waiting = new Map<string, (at: number) => void>();
-  const early = new Map<string, number>();
-  const sub = pubsub.subscription(subscription, { flowControl: { maxMessages: 2000 } });
-  sub.on('message', (m: Message) => {
-    const at = performance.now();
-    m.ack();
-    const key = keyOf(m);
-    if (!key) return;
-    const resolveWait = waiting.get(key);
-    if (resolveWait) {
-      waiting.delete(key);
-      resolveWait(at);
-    } else if (!early.has(key)) early.set(key, at);
-  });
-  return {
-    wait(key: string): Promise<number> {
-      const at = early.get(key);
-      if (at !== undefined) return Promise.resolve(at);
-      return new Promise((resolveWait, reject) => {
-        const timer = setTimeout(() => reject(new Error(`no arrival for ${key} within 60 s; see .data/bench/logs`)), 60_000);
-        waiting.set(key, (t) => {
-          clearTimeout(timer);
-          resolveWait(t);
-        });
-      });
-    },
-    close: () => sub.close(),
-  };
-}
 
 const progress = (text: string) => process.stdout.write(`  ${text}\n`);
 
@@ -122,11 +55,11 @@ try {
   await batch.commit();
   await fs.terminate();
 
-  progress('starting the no-op baseline: 4 functions that only republish, on the same emulator');
+  progress('starting the no-op baseline: 5 functions that only republish, on the same emulator');
   for (const t of NOOP_TOPICS) await pubsub.createTopic(t);
   const relaySource = await bundle('noop-relay', join(root, 'scripts/bench/noop-relay.ts'));
   await stopBundler();
-  for (let i = 0; i < 4; i++) {
+  for (let i = 0; i < NOOP_TOPICS.length - 1; i++) {
     const name = `noop-${i + 1}`;
     const relayPort = await port();
     relays.push(
@@ -233,6 +166,22 @@ try {
   console.log(`by process: ${topProcesses.map((p) => `${p.name} ${p.mib}`).join(', ')} (MiB)`);
   console.log(`CPU per saga at concurrency 50: ${cpuTotal('saga')} ms; per no-op chain: ${cpuTotal('noop')} ms (2 cores)`);
 
+  const failures = await benchFailures({
+    api: stack.urls.api,
+    token,
+    pubsub,
+    firestore: createFirestore(project),
+    db: createDb(parseConfig({ ...stack.directEnv, DB_POOL_MAX: '4' })),
+    provider: createStripeProvider({ baseUrl: stack.urls.payment, apiKey: 'sk_test_bench', timeoutMs: 5000, attempts: 3, breaker: { consecutiveFailures: 50, halfOpenAfterMs: 1000 } }),
+    mailWeb: stack.urls.mailWeb,
+    levels: [
+      { concurrency: 10, orders: 200 },
+      { concurrency: 50, orders: 400 },
+    ].filter((l) => !process.env.BENCH_CONCURRENCY || process.env.BENCH_CONCURRENCY.split(',').includes(String(l.concurrency))),
+    progress,
+  });
+  console.log(`\n${failuresMarkdown(failures)}`);
+
   const catalogResult = LEVELS.length === 3 || process.env.BENCH_CATALOG
     ? await benchCatalog({ api: stack.urls.api, firestore: createFirestore(project), products: Number(process.env.BENCH_PRODUCTS ?? 10_000), progress })
     : null;
@@ -245,9 +194,10 @@ machines are noisy.
 ## Order saga end to end
 
 Latency is from the \`202 Accepted\` of \`POST /v1/orders\` to the moment the \`notification.sent\` event of the
-confirmation email reaches a pull subscriber: four push hops (order.placed → payment.charged → inventory.reserved →
-order.confirmed) and the notification. The **no-op chain** is the baseline: the same number of hops through the same
-Pub/Sub emulator, four functions-framework processes that do nothing but republish, and the same final pull.
+confirmation email reaches a pull subscriber: five push hops (order.placed → payment.authorized → inventory.reserved →
+payment.captured → order.confirmed) and the notification. The **no-op chain** is the baseline: the same number of hops
+through the same Pub/Sub emulator, five functions-framework processes that do nothing but republish, and the same
+final pull. (Issue 8 replaces it with a same-work baseline.)
 Functions log at \`warn\` during the run. At concurrency 1 each saga starts after a random pause of up to 100 ms:
 the emulator polls idle push subscriptions every 100 ms, so one-at-a-time latency mostly measures where in that
 cycle each hop lands, and varies from run to run by more than the handlers' own time.
@@ -256,7 +206,7 @@ ${table}
 
 - p50 at concurrency 1: **${summary.ratios.p50AtConcurrency1}×** the no-op chain (target ≤ 1.2).
 - Completed sagas/s at concurrency 50: **${summary.ratios.throughputAtConcurrency50}×** the no-op chain (target ≥ 0.8).
-- Memory (proportional set size) of the whole local stack (emulators, PostgreSQL, maildev, 8 functions, gateway and load
+- Memory (proportional set size) of the whole local stack (emulators, PostgreSQL, maildev, 15 functions, gateway and load
   generator) after the run: **${stackMiB} MiB** (target < 2048): ${topProcesses.map((p) => `${p.name} ${p.mib}`).join(', ')} MiB.
 
 ## Where the CPU goes at concurrency 50
@@ -283,11 +233,12 @@ ${JSON.stringify(summary, null, 2)}
 \`\`\`
 </details>
 `;
+  const failuresDoc = `\n${failuresMarkdown(failures)}`;
   const catalogDoc = catalogResult ? `\n${catalogMarkdown(catalogResult, stack.env.REDIS_URL ? 'Redis' : 'in memory')}` : '';
   if (catalogResult) console.log(`\n${catalogMarkdown(catalogResult, stack.env.REDIS_URL ? 'Redis' : 'in memory')}`);
-  writeFileSync(resolve(root, '.data/bench/results.json'), JSON.stringify({ ...summary, catalog: catalogResult }, null, 2));
+  writeFileSync(resolve(root, '.data/bench/results.json'), JSON.stringify({ ...summary, failures, catalog: catalogResult }, null, 2));
   if (LEVELS.length === 3) {
-    writeFileSync(resolve(root, 'docs/performance.md'), doc + catalogDoc);
+    writeFileSync(resolve(root, 'docs/performance.md'), doc + failuresDoc + catalogDoc);
     console.log('\nWrote docs/performance.md and .data/bench/results.json');
   } else {
     console.log('\nA partial run (BENCH_CONCURRENCY): wrote .data/bench/results.json only');
