@@ -35,6 +35,7 @@ import { pubsubStep, type StepHandler } from '../../functions/lib/step.ts';
 import { startPaymentSimulator } from '../../scripts/providers/payment-simulator.ts';
 import { startSmsSink } from '../../scripts/providers/sms-sink.ts';
 import { dropDatabase, ensureDatabase } from '../../scripts/stack/postgres.ts';
+import { paymentEffects } from './payments.ts';
 import { firestore, stack, unique } from './saga.ts';
 
 /** How a step misbehaves in a cell of the failure matrix. */
@@ -274,23 +275,8 @@ export function createDriver(world: World, options: { faults?: Partial<Record<Fu
   };
 }
 
-/** What a payment simulator holds for an order, counted by effect. */
-export async function moneyOf(world: World, orderId: string): Promise<{ authorizations: number; captures: number; voids: number; refunds: number; captured: number }> {
-  const auth = { Authorization: 'Bearer sk_test_int' };
-  const query = encodeURIComponent(`metadata['orderId']:'${orderId}'`);
-  const intents = ((await (await fetch(`${world.simulatorUrl}/v1/payment_intents/search?query=${query}`, { headers: auth })).json()) as {
-    data: { id: string; status: string; amount_received: number; cancellation_reason: string | null }[];
-  }).data;
-  let refunds = 0;
-  for (const i of intents) refunds += ((await (await fetch(`${world.simulatorUrl}/v1/refunds?payment_intent=${i.id}`, { headers: auth })).json()) as { data: unknown[] }).data.length;
-  return {
-    authorizations: intents.filter((i) => i.status !== 'requires_payment_method').length,
-    captures: intents.filter((i) => i.amount_received > 0).length,
-    voids: intents.filter((i) => i.status === 'canceled' && i.cancellation_reason !== 'automatic').length,
-    refunds,
-    captured: intents.reduce((sum, i) => sum + i.amount_received, 0),
-  };
-}
+/** What the world's payment simulator holds for an order, counted by effect. */
+export const moneyOf = (world: World, orderId: string) => paymentEffects(world.simulatorUrl, orderId);
 
 /** Text messages the world's SMS sink took for a number. */
 export async function textsTo(world: World, phone: string): Promise<unknown[]> {

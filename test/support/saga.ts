@@ -9,6 +9,7 @@ import type { Firestore } from '@google-cloud/firestore';
 import { createFirestore, collections } from '../../functions/lib/firestore.ts';
 import type { OrderView } from '../../schemas/index.ts';
 import { loadOrCreateIssuerKey, signIdToken } from '../../scripts/stack/dev-issuer.ts';
+import { paymentEffects } from './payments.ts';
 import './stack-info.ts';
 
 export const stack = inject('stack');
@@ -124,24 +125,8 @@ export function logLines(fn: string): Record<string, unknown>[] {
     .map((l) => JSON.parse(l) as Record<string, unknown>);
 }
 
-/** What the stack's payment simulator holds for an order, counted by effect (through Stripe's search API). */
-export async function paymentsOf(orderId: string): Promise<{ authorizations: number; captures: number; voids: number; refunds: number; captured: number; intents: { id: string; status: string; amount: number; currency: string }[] }> {
-  const auth = { Authorization: 'Bearer sk_test_local' };
-  const query = encodeURIComponent(`metadata['orderId']:'${orderId}'`);
-  const intents = ((await (await fetch(`${stack.payment}/v1/payment_intents/search?query=${query}`, { headers: auth })).json()) as {
-    data: { id: string; status: string; amount: number; currency: string; amount_received: number; cancellation_reason: string | null }[];
-  }).data;
-  let refunds = 0;
-  for (const i of intents) refunds += ((await (await fetch(`${stack.payment}/v1/refunds?payment_intent=${i.id}`, { headers: auth })).json()) as { data: unknown[] }).data.length;
-  return {
-    authorizations: intents.filter((i) => i.status !== 'requires_payment_method').length,
-    captures: intents.filter((i) => i.amount_received > 0).length,
-    voids: intents.filter((i) => i.status === 'canceled' && i.cancellation_reason !== 'automatic').length,
-    refunds,
-    captured: intents.reduce((sum, i) => sum + i.amount_received, 0),
-    intents: intents.map((i) => ({ id: i.id, status: i.status, amount: i.amount, currency: i.currency })),
-  };
-}
+/** What the stack's payment simulator holds for an order, counted by effect. */
+export const paymentsOf = (orderId: string) => paymentEffects(stack.payment, orderId);
 
 /** The books of these orders, checked against the stack's provider, stock and emails as `npm run reconcile` does. */
 export async function reconcileOrders(orderIds: string[]) {
