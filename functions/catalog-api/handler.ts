@@ -90,7 +90,9 @@ export function createCatalogRoutes(deps: {
           }),
         );
         const position = cursor ? decodeCursor(cursor, Position) : undefined;
-        const result = search(await bounded(deps.projection.index()), {
+        // Waiting for the projection's first load is bounded (Firestore may be down); rebuilding it is local work.
+        await bounded(deps.projection.ready());
+        const result = search(await deps.projection.index(), {
           q, category, brands: brand, minPrice, maxPrice, inStock, attributes, sort, limit,
           ...(position ? { after: { key: position.k, id: position.i } } : {}),
         });
