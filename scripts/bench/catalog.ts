@@ -60,7 +60,12 @@ export async function benchCatalog(options: {
       }
     },
   });
-  await get(`${api}/v1/products?limit=1`);
+  // Right after the seed the emulator is still streaming the new products to the listeners: wait until search answers.
+  const until = Date.now() + 120_000;
+  while (!(await fetch(`${api}/v1/products?limit=1`).then((r) => r.ok, () => false))) {
+    if (Date.now() > until) throw new Error('search did not answer within 2 minutes of the seed; see .data/bench/logs/catalog-api.log');
+    await new Promise((r) => setTimeout(r, 500));
+  }
 
   const products = fs.collection(collections.products);
   const shapes: { shape: string; path: string; raw: Query | null }[] = [
