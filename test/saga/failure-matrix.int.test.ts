@@ -42,7 +42,7 @@ const afterTimeout: Partial<Record<FunctionName, Money>> = {
 async function expectFinal(orderId: string, email: string, expected: { status: string; reason: string | null; money: Money; stock: { product: string; available: number }; email: RegExp }) {
   const order = (await getOrderView(world.db, orderId))!;
   expect({ status: order.status, reason: order.cancellationReason }).toEqual({ status: expected.status, reason: expected.reason });
-  const { captured: _sum, ...money } = await moneyOf(world, orderId);
+  const { captured: _sum, intents: _intents, ...money } = await moneyOf(world, orderId);
   expect(money).toEqual(expected.money);
   expect(await stockOf(expected.stock.product)).toBe(expected.stock.available);
   const mails = await eventually(() => emailsTo(email), (m) => m.length > 0, 10_000);
