@@ -34,8 +34,8 @@ if (!window) {
 
 // A production run names its database; otherwise reconcile the running dev stack.
 const env = process.env.DATABASE_URL || process.env.INSTANCE_CONNECTION_NAME ? process.env : { ...process.env, ...readDevStackFile().directEnv };
-// The Firestore client finds its emulator through the process environment.
-if (env.FIRESTORE_EMULATOR_HOST) process.env.FIRESTORE_EMULATOR_HOST = env.FIRESTORE_EMULATOR_HOST;
+// The Google clients find the emulators (and skip the metadata server) through the process environment.
+Object.assign(process.env, env);
 const cfg = parseConfig(env);
 const db = createDb(cfg);
 const firestore = createFirestore(cfg.GOOGLE_CLOUD_PROJECT);

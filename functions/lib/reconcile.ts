@@ -45,7 +45,7 @@ interface OrderFacts {
   emails: { template: string; status: string }[];
 }
 
-const retry = (id: string) => `POST /v1/admin/orders/${id}/retry (or npm run dlq -- list --order ${id} for its dead letters)`;
+const retry = (id: string) => `retry it: npm run dlq -- retry-order ${id} (POST /v1/admin/orders/${id}/retry); its dead letters: npm run dlq -- list --order ${id}`;
 
 /** The per-product totals of stock lines. */
 const totals = (lines: StockLine[]) => {
