@@ -11,29 +11,64 @@ export interface DeliveryPolicy {
 }
 
 /**
+ * What a function talks to besides Pub/Sub. The deploy derives each function's roles, environment and secrets from
+ * it: `postgres` (Cloud SQL, IAM login), `firestore`, `images` (the product image bucket), `payments` (Stripe's key),
+ * `smtp` (the SMTP URL with its credentials), `sms` (the SMS provider's key), `redis` (Memorystore, when enabled).
+ */
+export type Dependency = 'postgres' | 'firestore' | 'images' | 'payments' | 'smtp' | 'sms' | 'redis';
+
+/** How a function runs in production: its size, how many requests an instance takes, how far it scales. */
+export interface Capacity {
+  memory: '256Mi' | '512Mi' | '1Gi' | '2Gi';
+  cpu: number;
+  /** Requests one instance serves at once. */
+  concurrency: number;
+  maxInstances: number;
+  minInstances: number;
+  timeoutSeconds: number;
+  /** PostgreSQL connections per instance (DB_POOL_MAX); the deploy checks instances × pool against Cloud SQL. */
+  dbPool: number;
+  /** Keep CPU between requests (Firestore listeners must hear changes while idle). */
+  alwaysOnCpu: boolean;
+}
+
+/** What every function of a kind shares. */
+interface Common {
+  description: string;
+  publishes: readonly EventType[];
+  /** Publishes besides its own events: what the outbox holds (the sweeper), or any event a dead letter holds (replays). */
+  republishes?: 'outbox' | 'dead-letters';
+  uses: readonly Dependency[];
+  capacity?: Partial<Capacity>;
+}
+
+/**
  * A deployable function: an HTTP API, a step that consumes topics, a job run on a schedule, or the recorder of
  * every dead-letter topic. `publishes` lists the event types it creates (HTTP functions and jobs through the outbox).
  */
 export type FunctionSpec =
-  | { trigger: 'http'; description: string; routes: readonly string[]; publishes: readonly EventType[] }
-  | {
-      trigger: 'topic';
-      description: string;
-      consumes: readonly EventType[];
-      publishes: readonly EventType[];
-      compensates?: true;
-      delivery?: Partial<DeliveryPolicy>;
-    }
-  | {
+  | (Common & { trigger: 'http'; routes: readonly string[] })
+  | (Common & { trigger: 'topic'; consumes: readonly EventType[]; compensates?: true; delivery?: Partial<DeliveryPolicy> })
+  | (Common & {
       trigger: 'schedule';
-      description: string;
       /** Cloud Scheduler's cron expression in production. */
       schedule: string;
       /** How often the local runner calls it (Cloud Scheduler's finest grain is a minute). */
       localEverySeconds: number;
-      publishes: readonly EventType[];
-    }
-  | { trigger: 'dead-letters'; description: string; publishes: readonly EventType[] };
+    })
+  | (Common & { trigger: 'dead-letters' });
+
+/** The capacity every function gets unless its row says otherwise. */
+export const defaultCapacity: Capacity = {
+  memory: '256Mi',
+  cpu: 1,
+  concurrency: 20,
+  maxInstances: 3,
+  minInstances: 0,
+  timeoutSeconds: 60,
+  dbPool: 3,
+  alwaysOnCpu: false,
+};
 
 /** Delivery policy every subscription gets unless its function overrides it. */
 export const defaultDelivery: DeliveryPolicy = {
@@ -49,30 +84,39 @@ export const functions = {
     description: 'Place orders (through the outbox) and read the caller’s orders.',
     routes: ['/v1/orders'],
     publishes: ['order.placed'],
+    uses: ['postgres', 'firestore'],
+    capacity: { maxInstances: 5, concurrency: 40, dbPool: 5 },
   },
   'catalog-api': {
     trigger: 'http',
     description: 'Search and browse products with their available stock; admins create and change them.',
     routes: ['/v1/products'],
     publishes: ['catalog.product.changed'],
+    uses: ['firestore', 'images', 'redis'],
+    capacity: { memory: '512Mi', maxInstances: 5, concurrency: 80, minInstances: 1, alwaysOnCpu: true },
   },
   'admin-api': {
     trigger: 'http',
     description: 'Operate the saga: dead letters (list, replay, discard) and retrying an order’s pending work.',
     routes: ['/v1/admin'],
-    publishes: [],
+    publishes: ['order.placed', 'order.confirmed', 'order.cancelled'],
+    republishes: 'dead-letters',
+    uses: ['postgres'],
+    capacity: { maxInstances: 1 },
   },
   'payment-authorize': {
     trigger: 'topic',
     description: 'Authorize the stored order’s total on the customer’s card (held, not captured).',
     consumes: ['order.placed'],
     publishes: ['payment.authorized', 'payment.failed'],
+    uses: ['postgres', 'payments'],
   },
   'inventory-reserve': {
     trigger: 'topic',
     description: 'Reserve stock for every line of an authorized order, all or nothing.',
     consumes: ['payment.authorized'],
     publishes: ['inventory.reserved', 'inventory.reservation_failed'],
+    uses: ['firestore'],
   },
   'inventory-release': {
     trigger: 'topic',
@@ -80,12 +124,14 @@ export const functions = {
     consumes: ['order.cancelled'],
     publishes: ['inventory.released'],
     compensates: true,
+    uses: ['firestore'],
   },
   'payment-capture': {
     trigger: 'topic',
     description: 'Capture the authorized payment once stock is reserved.',
     consumes: ['inventory.reserved'],
     publishes: ['payment.captured', 'payment.capture_failed'],
+    uses: ['postgres', 'payments'],
   },
   'payment-release': {
     trigger: 'topic',
@@ -93,12 +139,14 @@ export const functions = {
     consumes: ['order.cancelled'],
     publishes: ['payment.voided', 'payment.refunded'],
     compensates: true,
+    uses: ['postgres', 'payments'],
   },
   'order-confirm': {
     trigger: 'topic',
     description: 'Mark a paid and reserved order confirmed.',
     consumes: ['payment.captured'],
     publishes: ['order.confirmed'],
+    uses: ['postgres'],
   },
   'order-cancel': {
     trigger: 'topic',
@@ -106,17 +154,21 @@ export const functions = {
     consumes: ['payment.failed', 'inventory.reservation_failed', 'payment.capture_failed'],
     publishes: ['order.cancelled'],
     compensates: true,
+    uses: ['postgres'],
   },
   'notification-send': {
     trigger: 'topic',
     description: 'Tell the customer by email, and by SMS when a phone is given: once per order, template and channel.',
     consumes: ['order.confirmed', 'order.cancelled'],
     publishes: ['notification.sent', 'notification.failed'],
+    uses: ['postgres', 'smtp', 'sms'],
   },
   'dead-letter-record': {
     trigger: 'dead-letters',
     description: 'Record every dead-lettered or poison message and mark its order NEEDS_ATTENTION.',
     publishes: [],
+    uses: ['postgres', 'firestore'],
+    capacity: { maxInstances: 1, dbPool: 2 },
   },
   'outbox-sweep': {
     trigger: 'schedule',
@@ -124,6 +176,9 @@ export const functions = {
     schedule: '* * * * *',
     localEverySeconds: 2,
     publishes: [],
+    republishes: 'outbox',
+    uses: ['postgres', 'firestore'],
+    capacity: { maxInstances: 1, concurrency: 1, dbPool: 2 },
   },
   'saga-watchdog': {
     trigger: 'schedule',
@@ -131,6 +186,8 @@ export const functions = {
     schedule: '* * * * *',
     localEverySeconds: 3,
     publishes: ['order.placed', 'order.cancelled', 'order.confirmed'],
+    uses: ['postgres', 'firestore'],
+    capacity: { maxInstances: 1, concurrency: 1, dbPool: 2 },
   },
   'saga-reconcile': {
     trigger: 'schedule',
@@ -138,6 +195,8 @@ export const functions = {
     schedule: '17 * * * *',
     localEverySeconds: 600,
     publishes: [],
+    uses: ['postgres', 'firestore', 'payments'],
+    capacity: { memory: '512Mi', maxInstances: 1, concurrency: 1, dbPool: 2, timeoutSeconds: 540 },
   },
 } as const satisfies Record<string, FunctionSpec>;
 
@@ -212,3 +271,25 @@ export const signatureOf = (fn: FunctionName): 'http' | 'cloudevent' => {
   const trigger = specOf(fn).trigger;
   return trigger === 'topic' || trigger === 'dead-letters' ? 'cloudevent' : 'http';
 };
+
+/** A function's capacity: its row's, over the defaults. */
+export const capacityOf = (fn: FunctionName): Capacity => ({ ...defaultCapacity, ...specOf(fn).capacity });
+
+/** What a function talks to besides Pub/Sub. */
+export const usesOf = (fn: FunctionName): readonly Dependency[] => specOf(fn).uses;
+
+/**
+ * Every topic a function publishes to: its own events, its dead-letter topic (a step sends what can never succeed
+ * there itself), what the outbox holds (the sweeper publishes the outbox of every function that writes one), or any
+ * topic a dead letter came from (replays).
+ */
+export function publishTopicsOf(fn: FunctionName): string[] {
+  const consumed = [...new Set(subscriptions().filter((s) => s.deadLetterTopic !== null).map((s) => s.topic))];
+  const own = (name: FunctionName): string[] => {
+    const spec = specOf(name);
+    return [...spec.publishes, ...(spec.trigger === 'topic' ? [deadLetterTopicOf(name)] : []), ...(spec.republishes === 'dead-letters' ? consumed : [])];
+  };
+  const outboxWriters = functionNames.filter((other) => specOf(other).republishes !== 'outbox' && ['http', 'schedule'].includes(specOf(other).trigger));
+  const topics = specOf(fn).republishes === 'outbox' ? outboxWriters.flatMap(own) : own(fn);
+  return [...new Set(topics)].sort();
+}

@@ -14,8 +14,9 @@ export function sagaDiagram(): string {
   const lines = ['flowchart LR', '  client([client]) -->|POST /v1/orders| orders_api[orders-api]'];
   for (const fn of functionNames) {
     const spec: FunctionSpec = functions[fn];
-    // Jobs republish saga events; drawn dotted, so the saga's own path stays readable.
-    const arrow = spec.trigger === 'schedule' ? (topic: string) => `-. ${topic} .->` : (topic: string) => `-- ${topic} -->`;
+    // Jobs and operators' actions republish saga events; drawn dotted, so the saga's own path stays readable.
+    const sideways = spec.trigger === 'schedule' || spec.republishes !== undefined;
+    const arrow = sideways ? (topic: string) => `-. ${topic} .->` : (topic: string) => `-- ${topic} -->`;
     if (spec.trigger === 'schedule') lines.push(`  scheduler([Cloud Scheduler]) -.-> ${node(fn)}[${fn}]`);
     for (const topic of spec.publishes) {
       const consumers = subs.filter((s) => s.topic === topic).map((s) => s.function);

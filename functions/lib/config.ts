@@ -22,6 +22,7 @@ export const Env = z.object({
   MAIL_FROM: z.string().min(3).default('Saga Commerce <orders@saga-commerce.dev>').describe('Sender of customer email.'),
   SMTP_TIMEOUT_MS: z.coerce.number().int().positive().default(5000).describe('Give up on connecting to, or waiting on, the SMTP server after this long.'),
   SMS_PROVIDER_URL: z.string().url().default('http://127.0.0.1:8091').describe('Base URL of the SMS provider\'s API.'),
+  SMS_PROVIDER_API_KEY: z.string().optional().describe('Bearer key for the SMS provider (from Secret Manager in production); the local sink needs none.'),
   SMS_TIMEOUT_MS: z.coerce.number().int().positive().default(4000).describe('Give up on one SMS provider call after this long.'),
   IMAGES_BUCKET: z.string().min(3).default('saga-commerce-local-images').describe('Cloud Storage bucket for product images.'),
   IMAGES_PUBLIC_URL: z.string().url().default('https://storage.googleapis.com').describe('Base URL product image URLs start with (`<base>/<bucket>/<object>`); a CDN in front of the bucket, or the local storage endpoint.'),

@@ -12,7 +12,7 @@ class TransientSmsError extends Error {}
  * Creates an SMS sender for an HTTP provider (`POST /v1/messages` with an Idempotency-Key); locally that is the SMS
  * sink. A 4xx answer (but 429) is a refusal for good; timeouts, 5xx and 429 are retried once, then left to Pub/Sub.
  */
-export function createHttpSmsSender(options: { baseUrl: string; timeoutMs: number }): SendSms {
+export function createHttpSmsSender(options: { baseUrl: string; timeoutMs: number; apiKey?: string }): SendSms {
   const policy = createCallPolicy({
     dependency: 'SMS provider',
     timeoutMs: options.timeoutMs,
@@ -24,7 +24,7 @@ export function createHttpSmsSender(options: { baseUrl: string; timeoutMs: numbe
     policy.execute(async (signal) => {
       const response = await fetch(new URL('/v1/messages', options.baseUrl), {
         method: 'POST',
-        headers: { 'Content-Type': 'application/json', 'Idempotency-Key': idempotencyKey },
+        headers: { 'Content-Type': 'application/json', 'Idempotency-Key': idempotencyKey, ...(options.apiKey ? { Authorization: `Bearer ${options.apiKey}` } : {}) },
         body: JSON.stringify({ to, body }),
         signal,
       });
@@ -38,9 +38,9 @@ export function createHttpSmsSender(options: { baseUrl: string; timeoutMs: numbe
 
 let instance: SendSms | undefined;
 
-/** The process-wide SMS sender, configured from SMS_PROVIDER_URL and SMS_TIMEOUT_MS (and FAULTS locally). */
+/** The process-wide SMS sender, configured from SMS_PROVIDER_URL, SMS_PROVIDER_API_KEY and SMS_TIMEOUT_MS (and FAULTS locally). */
 export const sendSms: SendSms = (sms, options) => {
   const cfg = config();
-  instance ??= createHttpSmsSender({ baseUrl: cfg.SMS_PROVIDER_URL, timeoutMs: cfg.SMS_TIMEOUT_MS });
+  instance ??= createHttpSmsSender({ baseUrl: cfg.SMS_PROVIDER_URL, timeoutMs: cfg.SMS_TIMEOUT_MS, ...(cfg.SMS_PROVIDER_API_KEY ? { apiKey: cfg.SMS_PROVIDER_API_KEY } : {}) });
   return withProviderFaults(() => instance!(sms, options), { faults: faults(), what: 'SMS' });
 };
