@@ -1,4 +1,6 @@
-import { resolve } from 'node:path';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { builtinModules } from 'node:module';
+import { dirname, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { build, stop } from 'esbuild';
 import { functionNames } from '../schemas/index.ts';
@@ -8,10 +10,22 @@ const root = resolve(import.meta.dirname, '..');
 /** Where the built entry point of a function lives. */
 export const builtEntry = (name: string) => resolve(root, 'dist/functions', name, 'index.js');
 
-/** Bundles one entry point into `dist/functions/<name>/index.js`: our code inlined, packages left to node_modules. */
+/** The package a bare import names (`@google-cloud/pubsub/build/x` → `@google-cloud/pubsub`). */
+export const packageOf = (specifier: string) => specifier.split('/').slice(0, specifier.startsWith('@') ? 2 : 1).join('/');
+
+const builtins = new Set([...builtinModules, ...builtinModules.map((m) => `node:${m}`)]);
+
+/** The exact installed version of a package, from node_modules. */
+const installedVersion = (pkg: string) => (JSON.parse(readFileSync(resolve(root, 'node_modules', pkg, 'package.json'), 'utf8')) as { version: string }).version;
+
+/**
+ * Bundles one entry point into `dist/functions/<name>/index.js` (our code inlined, packages left to node_modules) and
+ * writes beside it a `package.json` naming, at their exact installed versions, only the packages that bundle imports:
+ * the source a deploy uploads, which Cloud Build installs.
+ */
 export async function bundle(name: string, entry: string): Promise<string> {
   const outfile = builtEntry(name);
-  await build({
+  const result = await build({
     entryPoints: [entry],
     outfile,
     bundle: true,
@@ -20,8 +34,20 @@ export async function bundle(name: string, entry: string): Promise<string> {
     format: 'esm',
     packages: 'external',
     sourcemap: true,
+    metafile: true,
     logLevel: 'warning',
   });
+  const imports = Object.values(result.metafile.outputs).flatMap((o) => o.imports).filter((i) => i.external && !builtins.has(i.path));
+  const packages = [...new Set(imports.map((i) => packageOf(i.path)))].sort();
+  const manifest = {
+    name: `saga-commerce-${name}`,
+    private: true,
+    type: 'module',
+    main: 'index.js',
+    engines: { node: '20' },
+    dependencies: Object.fromEntries(packages.map((pkg) => [pkg, installedVersion(pkg)])),
+  };
+  writeFileSync(resolve(dirname(outfile), 'package.json'), `${JSON.stringify(manifest, null, 2)}\n`);
   return outfile;
 }
 
