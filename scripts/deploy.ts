@@ -1,4 +1,3 @@
-import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { functionNames, type FunctionName } from '../schemas/index.ts';
 import { buildFunctions } from './build.ts';
