@@ -281,7 +281,9 @@ export function deployPlan(inputs: DeployInputs): { commands: PlannedCommand[]; 
       '--message-body={}', '--headers=Content-Type=application/json', `--oidc-service-account-email=${sa(inputs, schedulerAccountId)}`,
       `--oidc-token-audience=${functionUrl(inputs, fn)}`, `--attempt-deadline=${capacityOf(fn).timeoutSeconds}s`,
     ];
-    add('jobs', `job:${fn}`, `Cloud Scheduler runs ${fn} (${spec.schedule})`, ['scheduler', 'jobs', 'create', 'http', fn, ...flags], ['scheduler', 'jobs', 'update', 'http', fn, ...flags]);
+    // The update takes the same flags, but headers as --update-headers.
+    const updateFlags = flags.map((f) => f.replace(/^--headers=/, '--update-headers='));
+    add('jobs', `job:${fn}`, `Cloud Scheduler runs ${fn} (${spec.schedule})`, ['scheduler', 'jobs', 'create', 'http', fn, ...flags], ['scheduler', 'jobs', 'update', 'http', fn, ...updateFlags]);
   }
 
   if (inputs.domain) {

@@ -39,6 +39,7 @@ export interface RecorderState {
 
 interface Call {
   method: string;
+  host: string;
   params: Record<string, string>;
   query: URLSearchParams;
   body: Json;
@@ -68,6 +69,10 @@ const route = (method: string, template: string, handle: Route['handle']): Route
 });
 
 const error = (status: number, grpc: string, message: string): Reply => ({ status, body: { error: { code: status, message, status: grpc } } });
+/** Cloud Run's ingress annotation for a function's ingress setting. */
+const runIngress: Record<string, string> = { ALLOW_ALL: 'all', ALLOW_INTERNAL_ONLY: 'internal', ALLOW_INTERNAL_AND_GCLB: 'internal-and-cloud-load-balancing' };
+/** Regional endpoints are `<region>-<host>` (Cloud Run's Knative API). */
+const regionOf = (host: string) => /^([a-z]+-[a-z]+\d+)-/.exec(host)?.[1] ?? 'global';
 const now = () => new Date().toISOString();
 const notFound = (name: string) => error(404, 'NOT_FOUND', `Resource not found (resource=${name}).`);
 const exists = (name: string) => error(409, 'ALREADY_EXISTS', `Resource already exists in the project (resource=${name}).`);
@@ -86,6 +91,7 @@ export async function startGcloudRecorder(options: { project?: string; projectNu
   const requests: RecordedRequest[] = [];
   let url = '';
   let operations = 0;
+  let uploads = 0;
   const opId = () => `op-${++operations}`;
 
   const get = (name: string): Reply => {
@@ -131,7 +137,7 @@ export async function startGcloudRecorder(options: { project?: string; projectNu
     const found = operationsDone.get(name);
     return found ? { body: found } : notFound(name);
   };
-  const etagOf = (bindings: IamPolicy['bindings']) => createHash('sha256').update(JSON.stringify(bindings)).digest('base64').slice(0, 12);
+  const etagOf = (bindings: IamPolicy['bindings']) => createHash('sha256').update(JSON.stringify(bindings)).digest('base64url').slice(0, 12);
   const policyOf = (name: string): IamPolicy => state.policies.get(name) ?? { version: 1, etag: etagOf([]), bindings: [] };
   const getPolicy = (name: string): Reply => (state.resources.has(name) || name === `projects/${project}` ? { body: policyOf(name) } : notFound(name));
   const setPolicy = (name: string, policy: Json): Reply => {
@@ -150,6 +156,68 @@ export async function startGcloudRecorder(options: { project?: string; projectNu
     route('POST', `${template}:setIamPolicy`, ({ params, body }) => setPolicy(nameOf(params), body.policy)),
   ];
 
+  /** Knative namespaces are project numbers or ids. */
+  const projectOf = (namespace: string) => (namespace === projectNumber ? project : namespace);
+  const functionUrl = (name: string) => {
+    const [, , , region, , fn] = name.split('/');
+    return `https://${fn}-${projectNumber}.${region}.run.app`;
+  };
+  /** A Function as Google keeps it after a build: active, with its Cloud Run service and URL. */
+  const deployed = (name: string, body: Json): Json => ({
+    ...body,
+    environment: 'GEN_2',
+    state: 'ACTIVE',
+    url: functionUrl(name),
+    serviceConfig: { ...body.serviceConfig, uri: functionUrl(name), service: name.replace('/functions/', '/services/') },
+    updateTime: now(),
+  });
+  /** The Cloud Run service behind a function, in Knative form: what `run services update` and invoker bindings act on. */
+  const ensureService = (functionName: string) => {
+    const [, project, , region, , fn] = functionName.split('/');
+    const name = functionName.replace('/functions/', '/services/');
+    if (state.resources.has(name)) return;
+    const config = state.resources.get(functionName)!.serviceConfig as Json;
+    const uri = functionUrl(functionName);
+    state.resources.set(name, knative(name, {
+      apiVersion: 'serving.knative.dev/v1',
+      kind: 'Service',
+      metadata: { name: fn, namespace: projectNumber, generation: 0, labels: { 'goog-managed-by': 'cloudfunctions' }, annotations: { 'run.googleapis.com/ingress': runIngress[config.ingressSettings] ?? 'all' } },
+      spec: { template: { metadata: { annotations: {} }, spec: {
+          containerConcurrency: config.maxInstanceRequestConcurrency,
+          timeoutSeconds: config.timeoutSeconds,
+          serviceAccountName: config.serviceAccountEmail,
+          containers: [{ image: `${region}-docker.pkg.dev/${project}/gcf-artifacts/${fn}:latest`, resources: { limits: { cpu: config.availableCpu, memory: config.availableMemory } } }],
+        } }, traffic: [{ percent: 100, latestRevision: true }] },
+      status: { url: uri, address: { url: uri } },
+    }));
+  };
+  /** A Knative Service after a change is rolled out: next generation, observed, Ready, with its new revision. */
+  const knative = (name: string, service: Json): Json => {
+    const generation = Number(service.metadata?.generation ?? 0) + 1;
+    const revision = `${service.metadata.name}-${String(generation).padStart(5, '0')}-rec`;
+    const conditions = ['Ready', 'ConfigurationsReady', 'RoutesReady'].map((type) => ({ type, status: 'True', lastTransitionTime: now() }));
+    state.resources.set(name.replace(/services\/.*$/, `revisions/${revision}`), {
+      apiVersion: 'serving.knative.dev/v1',
+      kind: 'Revision',
+      metadata: { ...service.spec.template.metadata, name: revision, namespace: projectNumber, generation: 1, labels: { 'serving.knative.dev/service': service.metadata.name } },
+      spec: service.spec.template.spec,
+      status: { observedGeneration: 1, conditions: [{ type: 'Ready', status: 'True' }] },
+    });
+    return {
+      ...service,
+      metadata: { ...service.metadata, generation, resourceVersion: `v${generation}`, uid: name },
+      status: { ...service.status, observedGeneration: generation, conditions, latestCreatedRevisionName: revision, latestReadyRevisionName: revision, traffic: [{ revisionName: revision, percent: 100, latestRevision: true }] },
+    };
+  };
+  const functionOperation = (params: Record<string, string>, name: string) =>
+    done(`projects/${params.p}/locations/${params.r}/operations/${opId()}`, { '@type': 'type.googleapis.com/google.cloud.functions.v2.Function', ...state.resources.get(name) }, {
+      '@type': 'type.googleapis.com/google.cloud.functions.v2.OperationMetadata',
+      target: name,
+      verb: 'create',
+      createTime: now(),
+      endTime: now(),
+    });
+
   const apis: Record<string, Route[]> = {
     pubsub: [
       route('PUT', '/v1/projects/{p}/topics/{t}', ({ params }) => create(`projects/${params.p}/topics/${params.t}`, {})),
@@ -161,6 +229,45 @@ export async function startGcloudRecorder(options: { project?: string; projectNu
       route('GET', '/v1/projects/{p}/subscriptions/{s}', ({ params }) => get(`projects/${params.p}/subscriptions/${params.s}`)),
       route('PATCH', '/v1/projects/{p}/subscriptions/{s}', ({ params, body }) => patchMasked(`projects/${params.p}/subscriptions/${params.s}`, body.subscription, body.updateMask)),
       ...iam('/v1/projects/{p}/subscriptions/{s}', ({ p, s }) => `projects/${p}/subscriptions/${s}`),
+    ],
+    cloudfunctions: [
+      route('GET', '/v2/projects/{p}/locations/{r}/runtimes', () => ({ body: { runtimes: [{ name: 'nodejs20', displayName: 'Node.js 20', stage: 'GA', environment: 'GEN_2' }] } })),
+      route('POST', '/v2/projects/{p}/locations/{r}/functions:generateUploadUrl', ({ params }) => {
+        const object = `${params.p}-${params.r}-${++uploads}.zip`;
+        return { body: { uploadUrl: `${url}/upload/${object}`, storageSource: { bucket: `gcf-v2-uploads-${projectNumber}.${params.r}.cloudfunctions.appspot.com`, object } } };
+      }),
+      route('POST', '/v2/projects/{p}/locations/{r}/functions', ({ params, query, body }) => {
+        const name = `projects/${params.p}/locations/${params.r}/functions/${query.get('functionId')}`;
+        const reply = create(name, deployed(name, body));
+        if (reply.created) ensureService(name);
+        return reply.created ? { ...functionOperation(params, name), created: name } : reply;
+      }),
+      route('GET', '/v2/projects/{p}/locations/{r}/functions/{f}', ({ params }) => get(`projects/${params.p}/locations/${params.r}/functions/${params.f}`)),
+      route('PATCH', '/v2/projects/{p}/locations/{r}/functions/{f}', ({ params, query, body }) => {
+        const name = `projects/${params.p}/locations/${params.r}/functions/${params.f}`;
+        const reply = patchMasked(name, body, query.get('updateMask'));
+        return reply.status ? reply : functionOperation(params, name);
+      }),
+      route('GET', '/v2/projects/{p}/locations/{r}/operations/{op}', ({ params }) => operation(`projects/${params.p}/locations/${params.r}/operations/${params.op}`)),
+    ],
+    run: [
+      route('GET', '/apis/serving.knative.dev/v1/namespaces/{p}/services/{s}', ({ params, host }) => get(`projects/${params.p}/locations/${regionOf(host)}/services/${params.s}`)),
+      route('GET', '/apis/serving.knative.dev/v1/namespaces/{n}/revisions/{rev}', ({ params, host }) => get(`projects/${projectOf(params.n!)}/locations/${regionOf(host)}/revisions/${params.rev}`)),
+      route('PUT', '/apis/serving.knative.dev/v1/namespaces/{p}/services/{s}', ({ params, host, body }) => {
+        const name = `projects/${params.p}/locations/${regionOf(host)}/services/${params.s}`;
+        const found = state.resources.get(name);
+        if (!found) return notFound(name);
+        const next = knative(name, { ...body, metadata: { ...body.metadata, generation: found.metadata.generation }, status: found.status });
+        state.resources.set(name, next);
+        return { body: next };
+      }),
+      route('GET', '/v1/projects/{p}/locations/{r}/services/{s}', ({ params }) => get(`projects/${params.p}/locations/${params.r}/services/${params.s}`)),
+      ...iam('/v1/projects/{p}/locations/{r}/services/{s}', ({ p, r, s }) => `projects/${p}/locations/${r}/services/${s}`),
+    ],
+    cloudscheduler: [
+      route('POST', '/v1/projects/{p}/locations/{r}/jobs', ({ body }) => create(body.name, { ...body, state: 'ENABLED', userUpdateTime: now() })),
+      route('GET', '/v1/projects/{p}/locations/{r}/jobs/{j}', ({ params }) => get(`projects/${params.p}/locations/${params.r}/jobs/${params.j}`)),
+      route('PATCH', '/v1/projects/{p}/locations/{r}/jobs/{j}', ({ params, query, body }) => patchMasked(`projects/${params.p}/locations/${params.r}/jobs/${params.j}`, body, query.get('updateMask'))),
     ],
     cloudresourcemanager: [
       route('GET', '/v1/projects/{p}', ({ params }) => ({ body: { projectId: params.p, projectNumber, name: params.p, lifecycleState: 'ACTIVE' } })),
@@ -222,7 +329,7 @@ export async function startGcloudRecorder(options: { project?: string; projectNu
     const reply: Reply = upload
       ? { body: {} }
       : found
-        ? found.handle({ method: req.method ?? 'GET', params: found.params, query, body: body ?? {} })
+        ? found.handle({ method: req.method ?? 'GET', host, params: found.params, query, body: body ?? {} })
         : error(400, 'INVALID_ARGUMENT', `gcloud recorder: no route for ${req.method} ${path}`);
     const status = reply.status ?? 200;
     requests.push({
