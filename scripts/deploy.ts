@@ -117,7 +117,7 @@ try {
     runStep: async (step) => {
       const result = await execute(step.command, { ...process.env, FORCE_COLOR: '0' });
       if (result.code !== 0) {
-        throw new DeployFailed(`${shellLine(step.command)} failed:\n${(result.stderr || result.stdout).trim().split('\n').slice(-8).join('\n')}\nFix it and run the deploy again; no function was updated.`);
+        throw new DeployFailed(`Before the functions are updated, ${step.description}; this failed:\n  ${shellLine(step.command)}\n${(result.stderr || result.stdout).trim().split('\n').slice(-8).join('\n')}\nFix it and run the deploy again; no function was updated.`);
       }
     },
   });

@@ -3,7 +3,8 @@ import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { z } from 'zod';
 import { Env } from '../functions/lib/config.ts';
-import { AUDIT_SUBSCRIPTION_SUFFIX, PROBLEM_BASE, functionNames, functions, problemTypes, scheduledFunctions, subscriptions, type FunctionSpec } from '../schemas/index.ts';
+import { AUDIT_SUBSCRIPTION_SUFFIX, PROBLEM_BASE, capacityOf, functionNames, functions, problemTypes, publishTopicsOf, scheduledFunctions, subscriptions, usesOf, type FunctionSpec } from '../schemas/index.ts';
+import { connectionBudget, pushAccountId, runtimeAccountId, runtimeOf, type DeployInputs } from './deploy/plan.ts';
 
 const README = resolve(import.meta.dirname, '../README.md');
 const node = (name: string) => name.replace(/\W/g, '_');
@@ -69,18 +70,64 @@ export function problemTable(): string {
   return ['| type | status | title |', '|---|---|---|', ...rows].join('\n');
 }
 
-const sections = { diagram: sagaDiagram, topology: topologyTable, jobs: jobsTable, config: configTable, problems: problemTable };
+/** The inputs the deploy documentation is shown with. */
+const exampleDeploy: DeployInputs = {
+  project: 'PROJECT',
+  region: 'REGION',
+  projectNumber: null,
+  only: null,
+  bootstrap: true,
+  sql: { instance: 'saga', database: 'saga', tier: 'db-custom-1-3840', maxConnections: 100 },
+  bucket: 'PROJECT-images',
+  domain: 'api.shop.example',
+  redis: null,
+  mailFrom: 'Saga Commerce <orders@shop.example>',
+  smsProviderUrl: 'https://sms.example.com',
+  sourceRoot: 'dist/functions',
+  secrets: { payments: 'stripe-api-key', smtp: 'smtp-url', sms: 'sms-api-key' },
+  migrator: null,
+};
 
-/** The README with every generated section replaced by its current text. */
-export function renderReadme(text: string): string {
-  return Object.entries(sections).reduce(
-    (out, [name, make]) =>
-      out.replace(new RegExp(`(<!-- ${name}:start -->\\n)[\\s\\S]*?(\\n<!-- ${name}:end -->)`), `$1${make()}$2`),
+/** Each function as the deploy makes it: identity, roles, topics, secrets, who may call it, and its size. */
+export function deployFunctionsTable(): string {
+  const roles: Record<string, string> = { postgres: 'cloudsql.client, cloudsql.instanceUser', firestore: 'datastore.user', images: 'storage.objectAdmin on the image bucket' };
+  const rows = functionNames.map((fn) => {
+    const spec: FunctionSpec = functions[fn];
+    const c = capacityOf(fn);
+    const caller = spec.trigger === 'http' ? 'anyone (the API checks tokens)' : spec.trigger === 'schedule' ? '`saga-scheduler`' : `\`${pushAccountId(fn)}\``;
+    const secrets = Object.entries(runtimeOf(exampleDeploy, fn).secrets).map(([env, name]) => `\`${name}\` as ${env}`).join(', ') || '—';
+    const granted = usesOf(fn).filter((u) => roles[u]).map((u) => roles[u]).join('; ') || '—';
+    const topics = publishTopicsOf(fn).map((t) => `\`${t}\``).join(', ') || '—';
+    return `| \`${fn}\` | \`${runtimeAccountId(fn)}\` | ${granted} | ${topics} | ${secrets} | ${caller} | ${c.memory}, ${c.cpu} vCPU, ${c.concurrency} at once, ${c.minInstances}–${c.maxInstances} instances${c.alwaysOnCpu ? ', CPU always on' : ''}${usesOf(fn).includes('postgres') ? `, ${c.dbPool} DB connections each` : ''} |`;
+  });
+  const budget = connectionBudget(exampleDeploy);
+  return [
+    '| function | runs as | project roles | publishes to (roles/pubsub.publisher on each) | secrets (secretAccessor on each) | may call it (run.invoker) | size |',
+    '|---|---|---|---|---|---|---|',
+    ...rows,
+    '',
+    `PostgreSQL connections at most: ${budget.byFunction.map((f) => `${f.fn} ${f.connections}`).join(' + ')} = **${budget.total}** (the deploy refuses a plan above the instance's \`max_connections\` less 3).`,
+  ].join('\n');
+}
+
+const sections = { diagram: sagaDiagram, topology: topologyTable, jobs: jobsTable, config: configTable, problems: problemTable };
+const deploySections = { 'deploy-functions': deployFunctionsTable };
+const DEPLOY_DOC = resolve(import.meta.dirname, '../docs/deploy.md');
+
+const render = (text: string, parts: Record<string, () => string>) =>
+  Object.entries(parts).reduce(
+    (out, [name, make]) => out.replace(new RegExp(`(<!-- ${name}:start -->\\n)[\\s\\S]*?(\\n<!-- ${name}:end -->)`), `$1${make()}$2`),
     text,
   );
-}
+
+/** The README with every generated section replaced by its current text. */
+export const renderReadme = (text: string) => render(text, sections);
+
+/** docs/deploy.md with every generated section replaced by its current text. */
+export const renderDeployDoc = (text: string) => render(text, deploySections);
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
   writeFileSync(README, renderReadme(readFileSync(README, 'utf8')));
-  console.log('README.md: diagram, topology and configuration tables regenerated');
+  writeFileSync(DEPLOY_DOC, renderDeployDoc(readFileSync(DEPLOY_DOC, 'utf8')));
+  console.log('README.md and docs/deploy.md: diagram, topology, jobs, configuration, problem and deploy tables regenerated');
 }

@@ -303,9 +303,17 @@ export function deployPlan(inputs: DeployInputs): { commands: PlannedCommand[]; 
     add('edge', 'forwarding-rule', `port 443 of the address (point ${inputs.domain} at it)`, ['compute', 'forwarding-rules', 'create', 'saga-api', '--load-balancing-scheme=EXTERNAL_MANAGED', '--target-https-proxy=saga-api', '--address=saga-api', '--ports=443', ...g]);
   }
 
-  const steps: PlannedStep[] = sqlUsers.length
-    ? [{ before: 'functions', description: 'migrate the database and grant the functions’ users their tables, before any function is updated', command: ['npm', 'run', 'migrate', '--', '--instance', `${inputs.project}:${inputs.region}:${inputs.sql.instance}`, '--database', inputs.sql.database, '--grant', sqlUsers.map((fn) => databaseUserOf(inputs, fn)).join(',')] }]
-    : [];
+  const secretsUsed = [...new Set(deployed.flatMap((fn) => Object.values(runtimeOf(inputs, fn).secrets)))];
+  const steps: PlannedStep[] = [
+    ...secretsUsed.map((secret) => ({
+      before: 'functions' as const,
+      description: `the secret ${secret} has a value (add one: printf %s '<value>' | gcloud secrets versions add ${secret} --data-file=- --project ${inputs.project})`,
+      command: ['gcloud', 'secrets', 'versions', 'describe', 'latest', `--secret=${secret}`, '--project', inputs.project],
+    })),
+    ...(sqlUsers.length
+      ? [{ before: 'functions' as const, description: 'migrate the database and grant the functions’ users their tables, before any function is updated', command: ['npm', 'run', 'migrate', '--', '--instance', `${inputs.project}:${inputs.region}:${inputs.sql.instance}`, '--database', inputs.sql.database, '--grant', sqlUsers.map((fn) => databaseUserOf(inputs, fn)).join(',')] }]
+      : []),
+  ];
   return { commands: commands.sort((a, b) => phases.indexOf(a.phase) - phases.indexOf(b.phase)), steps };
 }
 

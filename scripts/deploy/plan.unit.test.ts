@@ -77,8 +77,9 @@ describe('deployPlan', () => {
 
   it('when the functions need PostgreSQL, then the migration runs before any function is updated, granting each its tables', () => {
     const { steps } = deployPlan(inputs);
-    expect(steps).toEqual([expect.objectContaining({ before: 'functions' })]);
-    expect(steps[0]!.command.join(' ')).toMatch(/^npm run migrate -- --instance shop-prod:europe-west1:saga --database saga --grant .*orders-api-sa@shop-prod\.iam/);
+    expect(steps.map((s) => s.before)).toEqual(['functions', 'functions', 'functions', 'functions']);
+    expect(steps.slice(0, 3).map((s) => s.command.find((a) => a.startsWith('--secret='))).sort()).toEqual(['--secret=sms-api-key', '--secret=smtp-url', '--secret=stripe-api-key']);
+    expect(steps[3]!.command.join(' ')).toMatch(/^npm run migrate -- --instance shop-prod:europe-west1:saga --database saga --grant .*orders-api-sa@shop-prod\.iam/);
   });
 
   it('when the functions could open more PostgreSQL connections than the instance allows, then the plan is refused naming the numbers to change', () => {

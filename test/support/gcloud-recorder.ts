@@ -57,7 +57,7 @@ interface Route {
 
 /** Every API the recorder answers, by the name gcloud's endpoint override uses. */
 export const recordedApis = [
-  'pubsub', 'cloudfunctions', 'run', 'iam', 'cloudresourcemanager', 'serviceusage', 'cloudscheduler', 'secretmanager', 'sqladmin',
+  'pubsub', 'cloudfunctions', 'run', 'iam', 'cloudresourcemanager', 'serviceusage', 'cloudscheduler', 'secretmanager', 'sql',
   'storage', 'compute', 'cloudbuild', 'artifactregistry', 'firestore',
 ] as const;
 
@@ -218,6 +218,22 @@ export async function startGcloudRecorder(options: { project?: string; projectNu
       endTime: now(),
     });
 
+  /** Cloud SQL answers a change with its own kind of operation, over at once; a refused change is answered as is. */
+  const sqlOperation = (project: string, operationType: string, targetId: string, reply: Reply): Reply => {
+    if (reply.status) return reply;
+    const name = opId();
+    const sqlOp = { kind: 'sql#operation', name, status: 'DONE', operationType, targetId, targetProject: project, insertTime: now(), endTime: now(), selfLink: `${url}/sql/v1beta4/projects/${project}/operations/${name}` };
+    operationsDone.set(`projects/${project}/operations/${name}`, sqlOp);
+    return { body: sqlOp, created: reply.created };
+  };
+  const inInstance = (params: Record<string, string>, child: string, resource: Json): Reply => {
+    const instance = `projects/${params.p}/instances/${params.i}`;
+    return state.resources.has(instance) ? create(`${instance}/${child}`, { ...resource, instance: params.i, project: params.p }, (r) => ({ ...r, name: resource.name })) : notFound(instance);
+  };
+  /** Cloud Storage speaks IAM in its own JSON shape. */
+  const storagePolicy = (bucket: string, reply: Reply): Reply =>
+    reply.status ? reply : { body: { kind: 'storage#policy', resourceId: `projects/_/buckets/${bucket}`, ...(reply.body as Json) } };
+
   const apis: Record<string, Route[]> = {
     pubsub: [
       route('PUT', '/v1/projects/{p}/topics/{t}', ({ params }) => create(`projects/${params.p}/topics/${params.t}`, {})),
@@ -263,6 +279,42 @@ export async function startGcloudRecorder(options: { project?: string; projectNu
       }),
       route('GET', '/v1/projects/{p}/locations/{r}/services/{s}', ({ params }) => get(`projects/${params.p}/locations/${params.r}/services/${params.s}`)),
       ...iam('/v1/projects/{p}/locations/{r}/services/{s}', ({ p, r, s }) => `projects/${p}/locations/${r}/services/${s}`),
+    ],
+    sql: [
+      route('POST', '/sql/v1beta4/projects/{p}/instances', ({ params, body }) =>
+        sqlOperation(params.p!, 'CREATE', body.name, create(`projects/${params.p}/instances/${body.name}`, { ...body, kind: 'sql#instance', state: 'RUNNABLE', connectionName: `${params.p}:${body.region}:${body.name}` })),
+      ),
+      route('GET', '/sql/v1beta4/projects/{p}/instances/{i}', ({ params }) => get(`projects/${params.p}/instances/${params.i}`)),
+      route('POST', '/sql/v1beta4/projects/{p}/instances/{i}/databases', ({ params, body }) =>
+        sqlOperation(params.p!, 'CREATE_DATABASE', params.i!, inInstance(params, `databases/${body.name}`, { ...body, kind: 'sql#database' })),
+      ),
+      route('GET', '/sql/v1beta4/projects/{p}/instances/{i}/databases/{d}', ({ params }) => get(`projects/${params.p}/instances/${params.i}/databases/${params.d}`)),
+      route('POST', '/sql/v1beta4/projects/{p}/instances/{i}/users', ({ params, body }) =>
+        sqlOperation(params.p!, 'CREATE_USER', params.i!, inInstance(params, `users/${body.name}`, { ...body, kind: 'sql#user' })),
+      ),
+      route('GET', '/sql/v1beta4/projects/{p}/operations/{op}', ({ params }) => operation(`projects/${params.p}/operations/${params.op}`)),
+    ],
+    storage: [
+      route('POST', '/storage/v1/b', ({ body }) =>
+        create(`buckets/${body.name}`, { ...body, kind: 'storage#bucket', id: body.name, location: String(body.location).toUpperCase(), timeCreated: now() }, (b) => ({ ...b, name: body.name })),
+      ),
+      route('GET', '/storage/v1/b/{b}', ({ params }) => get(`buckets/${params.b}`)),
+      route('GET', '/storage/v1/b/{b}/iam', ({ params }) => storagePolicy(params.b!, getPolicy(`buckets/${params.b}`))),
+      route('PUT', '/storage/v1/b/{b}/iam', ({ params, body }) => storagePolicy(params.b!, setPolicy(`buckets/${params.b}`, body))),
+    ],
+    firestore: [
+      route('POST', '/v1/projects/{p}/databases', ({ params, query, body }) => {
+        const name = `projects/${params.p}/databases/${query.get('databaseId')}`;
+        const reply = create(name, { ...body, uid: name, createTime: now() });
+        return reply.created
+          ? {
+              ...done(`${name}/operations/${opId()}`, { '@type': 'type.googleapis.com/google.firestore.admin.v1.Database', ...state.resources.get(name) }, { '@type': 'type.googleapis.com/google.firestore.admin.v1.CreateDatabaseMetadata' }),
+              created: name,
+            }
+          : reply;
+      }),
+      route('GET', '/v1/projects/{p}/databases/{d}', ({ params }) => get(`projects/${params.p}/databases/${params.d}`)),
+      route('GET', '/v1/projects/{p}/databases/{d}/operations/{op}', ({ params }) => operation(`projects/${params.p}/databases/${params.d}/operations/${params.op}`)),
     ],
     cloudscheduler: [
       route('POST', '/v1/projects/{p}/locations/{r}/jobs', ({ body }) => create(body.name, { ...body, state: 'ENABLED', userUpdateTime: now() })),
@@ -344,6 +396,11 @@ export async function startGcloudRecorder(options: { project?: string; projectNu
       created: reply.created ?? null,
     });
     res.writeHead(status, { 'Content-Type': 'application/json' }).end(JSON.stringify(reply.body ?? {}));
+  });
+  // An API without an override would tunnel to the real Google host: refuse it, and record that it was tried.
+  server.on('connect', (req: http.IncomingMessage, socket: import('node:net').Socket) => {
+    requests.push({ api: 'unknown', method: 'CONNECT', host: req.url ?? '', path: '', query: {}, body: null, size: 0, status: 403, created: null });
+    socket.end('HTTP/1.1 403 Forbidden\r\n\r\n');
   });
   const served = await serveOnLoopback(server, 0);
   url = served.url;
