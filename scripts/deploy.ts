@@ -16,7 +16,7 @@ const usage = `npm run deploy -- --project P --region R [--plan] [--only <functi
   --bucket <name>           product image bucket (default <project>-images)
   --mail-from <address>     sender of customer email (default Saga Commerce <orders@<project>.example.com>)
   --sms-provider-url <url>  the SMS provider's API (default https://sms.example.com)
-  --redis-url <url> --vpc-connector <name>   Memorystore for the read cache (optional)
+  --redis                   a Memorystore cache for the catalog (saga-cache, through the VPC connector saga-connector)
   --migrator <email>        who runs the migrations (default: the account gcloud is logged in with)
   --parallel <n>            commands at once (default 4)
 
@@ -38,8 +38,7 @@ const { values } = parseArgs({
     bucket: { type: 'string' },
     'mail-from': { type: 'string' },
     'sms-provider-url': { type: 'string', default: 'https://sms.example.com' },
-    'redis-url': { type: 'string' },
-    'vpc-connector': { type: 'string' },
+    redis: { type: 'boolean', default: false },
     migrator: { type: 'string' },
     parallel: { type: 'string', default: '4' },
     help: { type: 'boolean', default: false },
@@ -56,7 +55,6 @@ if (values.help) {
 if (!values.project || !values.region) fail(`--project and --region are required\n\n${usage}`);
 const unknown = (values.only ?? []).filter((fn) => !(functionNames as string[]).includes(fn));
 if (unknown.length) fail(`--only ${unknown.join(', ')}: not a function of schemas/topology.ts (${functionNames.join(', ')})`);
-if (Boolean(values['redis-url']) !== Boolean(values['vpc-connector'])) fail('--redis-url and --vpc-connector go together (Memorystore is reached through the connector)');
 
 const project = values.project!;
 const gcloudEnv = process.env;
@@ -75,7 +73,13 @@ const inputs: DeployInputs = {
   sql: { instance: values['sql-instance']!, database: values['sql-database']!, tier: values['sql-tier']!, maxConnections: Number(values['sql-max-connections']) },
   bucket: values.bucket ?? `${project}-images`,
   domain: values.domain ?? null,
-  redis: values['redis-url'] ? { url: values['redis-url'], vpcConnector: values['vpc-connector']! } : null,
+  redis: values.redis
+    ? {
+        // The cache's address exists once the bootstrap created it; the plan says REDIS_HOST before.
+        url: `redis://${(values.plan ? null : await ask(['gcloud', 'redis', 'instances', 'describe', 'saga-cache', `--region=${values.region}`, `--project=${project}`, '--format=value(host)'])) ?? 'REDIS_HOST'}:6379`,
+        vpcConnector: 'saga-connector',
+      }
+    : null,
   mailFrom: values['mail-from'] ?? `Saga Commerce <orders@${project}.example.com>`,
   smsProviderUrl: values['sms-provider-url']!,
   sourceRoot: 'dist/functions',

@@ -27,7 +27,7 @@ export interface DeployInputs {
   bucket: string;
   /** The API's public host name; with it the deploy builds a load balancer with a managed certificate. */
   domain: string | null;
-  /** Memorystore for the read cache, reached through a Serverless VPC Access connector. */
+  /** Memorystore for the read cache (instance `saga-cache`), reached through a Serverless VPC Access connector. */
   redis: { url: string; vpcConnector: string } | null;
   mailFrom: string;
   smsProviderUrl: string;
@@ -159,7 +159,7 @@ export function deployPlan(inputs: DeployInputs): { commands: PlannedCommand[]; 
   const allTopics = [...eventTypes, ...stepFunctions().map(deadLetterTopicOf)];
 
   if (inputs.bootstrap) {
-    const apis = ['run', 'cloudfunctions', 'cloudbuild', 'artifactregistry', 'pubsub', 'firestore', 'sqladmin', 'secretmanager', 'cloudscheduler', 'iam', 'compute'];
+    const apis = ['run', 'cloudfunctions', 'cloudbuild', 'artifactregistry', 'pubsub', 'firestore', 'sqladmin', 'secretmanager', 'cloudscheduler', 'iam', 'compute', ...(inputs.redis ? ['redis', 'vpcaccess'] : [])];
     add('bootstrap', 'services', 'turn on the APIs the deployment uses', ['services', 'enable', ...apis.map((a) => `${a}.googleapis.com`)]);
     add('bootstrap', 'firestore', 'the Firestore database (catalog, stock, reservations)', ['firestore', 'databases', 'create', `--location=${inputs.region}`]);
     add('bootstrap', `sql:${inputs.sql.instance}`, 'the Cloud SQL instance for orders and payments, with IAM database login', [
@@ -168,6 +168,10 @@ export function deployPlan(inputs: DeployInputs): { commands: PlannedCommand[]; 
     ]);
     add('bootstrap', `sql:${inputs.sql.instance}:db`, 'the database', ['sql', 'databases', 'create', inputs.sql.database, `--instance=${inputs.sql.instance}`]);
     add('bootstrap', `bucket:${inputs.bucket}`, 'the product image bucket', ['storage', 'buckets', 'create', `gs://${inputs.bucket}`, `--location=${inputs.region}`, '--uniform-bucket-level-access']);
+    if (inputs.redis) {
+      add('bootstrap', 'redis', 'Memorystore for the catalog’s read cache', ['redis', 'instances', 'create', 'saga-cache', `--region=${inputs.region}`, '--size=1', '--tier=basic', '--redis-version=redis_7_2']);
+      add('bootstrap', 'vpc-connector', 'the functions reach Memorystore through this connector', ['compute', 'networks', 'vpc-access', 'connectors', 'create', inputs.redis.vpcConnector, `--region=${inputs.region}`, '--range=10.8.0.0/28']);
+    }
     for (const secret of Object.values(inputs.secrets)) {
       add('bootstrap', `secret:${secret}`, `the secret ${secret} (add its value with gcloud secrets versions add)`, ['secrets', 'create', secret, '--replication-policy=automatic']);
     }
