@@ -44,7 +44,8 @@ export async function bundle(name: string, entry: string): Promise<string> {
     private: true,
     type: 'module',
     main: 'index.js',
-    engines: { node: '20' },
+    // Cloud Functions runs them on nodejs22 (scripts/deploy/plan.ts); they are built and tested on Node 20.
+    engines: { node: '>=20' },
     dependencies: Object.fromEntries(packages.map((pkg) => [pkg, installedVersion(pkg)])),
   };
   writeFileSync(resolve(dirname(outfile), 'package.json'), `${JSON.stringify(manifest, null, 2)}\n`);

@@ -125,7 +125,7 @@ try {
       }
     },
   });
-  console.log(`\n✓ deployed: ${tally.created} created, ${tally.updated} updated, ${tally.unchanged} already as planned.`);
+  console.log(`\n✓ deployed: ${tally.created} created, ${tally.applied} applied (deploys, bindings), ${tally.updated} updated, ${tally.unchanged} already as planned.`);
   console.log(inputs.domain ? `Point ${inputs.domain} at the address saga-api (gcloud compute addresses describe saga-api --global), then: npm run smoke -- --url https://${inputs.domain} --token <ID token>` : 'No --domain: each HTTP function answers at its own URL (gcloud functions describe orders-api --region …).');
 } catch (err) {
   console.error(`\n✗ ${(err as Error).message}`);

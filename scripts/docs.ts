@@ -4,7 +4,7 @@ import { pathToFileURL } from 'node:url';
 import type { z } from 'zod';
 import { Env } from '../functions/lib/config.ts';
 import { AUDIT_SUBSCRIPTION_SUFFIX, PROBLEM_BASE, capacityOf, functionNames, functions, problemTypes, publishTopicsOf, scheduledFunctions, subscriptions, usesOf, type FunctionSpec } from '../schemas/index.ts';
-import { connectionBudget, pushAccountId, runtimeAccountId, runtimeOf, type DeployInputs } from './deploy/plan.ts';
+import { connectionBudget, pushAccountId, runtimeAccountId, runtimeOf, URL_MAP_FILE, urlMapYaml, type DeployInputs } from './deploy/plan.ts';
 
 const README = resolve(import.meta.dirname, '../README.md');
 const node = (name: string) => name.replace(/\W/g, '_');
@@ -129,5 +129,6 @@ export const renderDeployDoc = (text: string) => render(text, deploySections);
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
   writeFileSync(README, renderReadme(readFileSync(README, 'utf8')));
   writeFileSync(DEPLOY_DOC, renderDeployDoc(readFileSync(DEPLOY_DOC, 'utf8')));
-  console.log('README.md and docs/deploy.md: diagram, topology, jobs, configuration, problem and deploy tables regenerated');
+  writeFileSync(resolve(import.meta.dirname, '..', URL_MAP_FILE), urlMapYaml());
+  console.log(`README.md, docs/deploy.md and ${URL_MAP_FILE}: diagram, topology, jobs, configuration, problem and deploy tables, URL map regenerated`);
 }

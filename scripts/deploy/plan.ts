@@ -54,12 +54,49 @@ export interface PlannedCommand {
 export const phases = ['bootstrap', 'identities', 'topics', 'access', 'database', 'functions', 'invokers', 'subscriptions', 'jobs', 'edge'] as const;
 export type Phase = (typeof phases)[number];
 
+/** The load balancer's URL map, generated from the topology table by `npm run docs`. */
+export const URL_MAP_FILE = 'infra/url-map.yaml';
+
+/**
+ * The URL map as YAML: every route of every HTTP function to its backend (`saga-<function>`), for any host. References
+ * are partial URLs, so one file serves every project.
+ */
+export function urlMapYaml(): string {
+  const apis = functionNames.filter(isApi);
+  const backend = (fn: FunctionName) => `global/backendServices/saga-${fn}`;
+  const rules = apis.flatMap((fn) => {
+    const routes = (specOf(fn) as Extract<FunctionSpec, { trigger: 'http' }>).routes;
+    return [`- paths:`, ...routes.flatMap((r) => [`  - ${r}`, `  - ${r}/*`]), `  service: ${backend(fn)}`];
+  });
+  return [
+    '# Generated from schemas/topology.ts by `npm run docs`; the deploy imports it (gcloud compute url-maps import).',
+    'name: saga-api',
+    `defaultService: ${backend(apis[0]!)}`,
+    'hostRules:',
+    '- hosts:',
+    "  - '*'",
+    '  pathMatcher: api',
+    'pathMatchers:',
+    '- name: api',
+    `  defaultService: ${backend(apis[0]!)}`,
+    '  pathRules:',
+    ...rules.map((l) => `  ${l}`),
+    '',
+  ].join('\n');
+}
+
 /** A step that is not a gcloud command, run between phases (migrations, before the functions that need them). */
 export interface PlannedStep {
   before: Phase;
   description: string;
   command: string[];
 }
+
+/**
+ * The Cloud Functions runtime: Node 22. Google decommissioned nodejs20 on 2026-10-30; the code is built and tested on
+ * Node 20 here and uses nothing Node 22 changed.
+ */
+export const CLOUD_RUNTIME = 'nodejs22';
 
 const sa = (inputs: DeployInputs, id: string) => `${id}@${inputs.project}.iam.gserviceaccount.com`;
 /** The runtime service account of a function (ids are 6–30 characters). */
@@ -166,7 +203,8 @@ export function deployPlan(inputs: DeployInputs): { commands: PlannedCommand[]; 
       'sql', 'instances', 'create', inputs.sql.instance, '--database-version=POSTGRES_15', `--tier=${inputs.sql.tier}`, `--region=${inputs.region}`,
       '--database-flags=cloudsql.iam_authentication=on', '--backup-start-time=03:00', '--enable-point-in-time-recovery',
     ]);
-    add('bootstrap', `sql:${inputs.sql.instance}:db`, 'the database', ['sql', 'databases', 'create', inputs.sql.database, `--instance=${inputs.sql.instance}`]);
+    // The instance's resource: the database can only be created once the instance exists.
+    add('bootstrap', `sql:${inputs.sql.instance}`, 'the database', ['sql', 'databases', 'create', inputs.sql.database, `--instance=${inputs.sql.instance}`]);
     add('bootstrap', `bucket:${inputs.bucket}`, 'the product image bucket', ['storage', 'buckets', 'create', `gs://${inputs.bucket}`, `--location=${inputs.region}`, '--uniform-bucket-level-access']);
     if (inputs.redis) {
       add('bootstrap', 'redis', 'Memorystore for the catalog’s read cache', ['redis', 'instances', 'create', 'saga-cache', `--region=${inputs.region}`, '--size=1', '--tier=basic', '--redis-version=redis_7_2']);
@@ -233,7 +271,7 @@ export function deployPlan(inputs: DeployInputs): { commands: PlannedCommand[]; 
     const ingress = isApi(fn) && inputs.domain ? 'internal-and-gclb' : isApi(fn) ? 'all' : 'internal-only';
     const vpc = usesOf(fn).includes('redis') && inputs.redis ? [`--vpc-connector=${inputs.redis.vpcConnector}`] : [];
     add('functions', `function:${fn}`, `deploy ${fn}`, [
-      'functions', 'deploy', fn, '--gen2', `--region=${inputs.region}`, '--runtime=nodejs20', `--source=${inputs.sourceRoot}/${fn}`, `--entry-point=${fn}`,
+      'functions', 'deploy', fn, '--gen2', `--region=${inputs.region}`, `--runtime=${CLOUD_RUNTIME}`, `--source=${inputs.sourceRoot}/${fn}`, `--entry-point=${fn}`,
       '--trigger-http', isApi(fn) ? '--allow-unauthenticated' : '--no-allow-unauthenticated', `--ingress-settings=${ingress}`,
       `--service-account=${sa(inputs, runtimeAccountId(fn))}`, `--build-service-account=projects/${inputs.project}/serviceAccounts/${sa(inputs, buildAccountId)}`,
       `--memory=${capacity.memory}`, `--cpu=${capacity.cpu}`, `--concurrency=${capacity.concurrency}`, `--min-instances=${capacity.minInstances}`,
@@ -299,9 +337,9 @@ export function deployPlan(inputs: DeployInputs): { commands: PlannedCommand[]; 
       add('edge', `backend:${fn}`, `a backend for ${fn}`, ['compute', 'backend-services', 'create', `saga-${fn}`, '--load-balancing-scheme=EXTERNAL_MANAGED', ...g]);
       add('edge', `backend:${fn}`, `${fn} behind its backend`, ['compute', 'backend-services', 'add-backend', `saga-${fn}`, `--network-endpoint-group=saga-${fn}`, `--network-endpoint-group-region=${inputs.region}`, ...g]);
     }
-    const rules = apis.flatMap((fn) => (specOf(fn) as Extract<FunctionSpec, { trigger: 'http' }>).routes.flatMap((route) => [`${route}=saga-${fn}`, `${route}/*=saga-${fn}`]));
-    add('edge', 'url-map', 'one host, routed by path to the HTTP functions', ['compute', 'url-maps', 'create', 'saga-api', `--default-service=saga-${apis[0]}`, ...g]);
-    add('edge', 'url-map', 'the API’s routes', ['compute', 'url-maps', 'add-path-matcher', 'saga-api', '--path-matcher-name=api', `--default-service=saga-${apis[0]}`, `--path-rules=${rules.join(',')}`, `--new-hosts=${inputs.domain}`, ...g]);
+    // Import creates the URL map or replaces it whole, so a changed route table converges (add-path-matcher cannot
+    // run twice); the map itself is generated from the table (npm run docs) and the same for every project.
+    add('edge', 'url-map', 'one host, routed by path to the HTTP functions (infra/url-map.yaml)', ['compute', 'url-maps', 'import', 'saga-api', `--source=${URL_MAP_FILE}`, '--quiet', ...g]);
     add('edge', 'certificate', `a Google-managed certificate for ${inputs.domain}`, ['compute', 'ssl-certificates', 'create', 'saga-api', `--domains=${inputs.domain}`, ...g]);
     add('edge', 'proxy', 'HTTPS in front of the routes', ['compute', 'target-https-proxies', 'create', 'saga-api', '--url-map=saga-api', '--ssl-certificates=saga-api', ...g]);
     add('edge', 'forwarding-rule', `port 443 of the address (point ${inputs.domain} at it)`, ['compute', 'forwarding-rules', 'create', 'saga-api', '--load-balancing-scheme=EXTERNAL_MANAGED', '--target-https-proxy=saga-api', '--address=saga-api', '--ports=443', ...g]);

@@ -21,8 +21,12 @@ export function execute(argv: readonly string[], env: NodeJS.ProcessEnv): Promis
   });
 }
 
-/** True when a create failed only because what it creates is there already. */
-export const alreadyExists = (result: CommandResult) => result.code !== 0 && /already exists|ALREADY_EXISTS|409/i.test(result.stderr) && !/PERMISSION_DENIED|INVALID_ARGUMENT/.test(result.stderr);
+/**
+ * True when a create failed only because what it creates is there already. Cloud Storage answers a second create of
+ * one's own bucket with 409 "…you already own it"; a name another project holds is a 409 too, and a real failure.
+ */
+export const alreadyExists = (result: CommandResult) =>
+  result.code !== 0 && /already exists|ALREADY_EXISTS|you already own it/i.test(result.stderr) && !/PERMISSION_DENIED|INVALID_ARGUMENT|ABORTED/.test(result.stderr);
 
 /** A command of the plan that failed: the command, what gcloud said, and what to do. */
 export class DeployFailed extends Error {}
@@ -35,13 +39,15 @@ export class DeployFailed extends Error {}
 export async function runPlan(
   plan: { commands: PlannedCommand[]; steps: PlannedStep[] },
   options: { env: NodeJS.ProcessEnv; parallel: number; progress: (line: string) => void; runStep?: (step: PlannedStep) => Promise<void> },
-): Promise<{ created: number; updated: number; unchanged: number }> {
-  const tally = { created: 0, updated: 0, unchanged: 0 };
+): Promise<{ created: number; applied: number; updated: number; unchanged: number }> {
+  // created: a create made something new; applied: a command that is create-or-update by nature (deploy, binding)
+  // ran; updated: a create met what exists and its update ran; unchanged: it met what exists and has no update.
+  const tally = { created: 0, applied: 0, updated: 0, unchanged: 0 };
   let done = 0;
   const total = plan.commands.length;
   const one = async (command: PlannedCommand) => {
     const result = await execute(command.argv, options.env);
-    let outcome: 'created' | 'updated' | 'unchanged' = 'created';
+    let outcome: keyof typeof tally = command.argv.includes('create') ? 'created' : 'applied';
     if (result.code !== 0) {
       if (!alreadyExists(result)) {
         throw new DeployFailed(

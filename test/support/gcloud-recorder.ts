@@ -42,7 +42,7 @@ export interface RecorderState {
 /** The Google APIs the recorder serves, by the name of gcloud's `api_endpoint_overrides` property. */
 export const recordedApis = [
   'pubsub', 'cloudfunctions', 'run', 'iam', 'cloudresourcemanager', 'serviceusage', 'cloudscheduler', 'secretmanager', 'sql',
-  'storage', 'compute', 'cloudbuild', 'artifactregistry', 'firestore',
+  'storage', 'compute', 'cloudbuild', 'artifactregistry', 'firestore', 'redis', 'vpcaccess',
 ] as const;
 
 interface Call {
@@ -113,6 +113,8 @@ function createStore(state: RecorderState, project: string, projectNumber: strin
     nextId: (prefix: string) => `${prefix}-${++counter}`,
     get: (name: string): Reply => (state.resources.has(name) ? { body: state.resources.get(name) } : notFound(name)),
     has: (name: string) => state.resources.has(name),
+    /** The resources whose names start with `prefix`. */
+    list: (prefix: string) => [...state.resources].filter(([name]) => name.startsWith(prefix)).map(([, resource]) => resource),
     /** Creates `name` unless it exists; `answer` shapes the reply from what was stored. */
     create(name: string, resource: Json, answer: (stored: Json) => unknown = (stored) => stored): Reply {
       if (state.resources.has(name)) return error(409, 'ALREADY_EXISTS', `Resource already exists in the project (resource=${name}).`);
@@ -132,11 +134,18 @@ function createStore(state: RecorderState, project: string, projectNumber: strin
       state.resources.set(name, next(found));
       return { body: state.resources.get(name) };
     },
+    /** Google refuses a binding or a resource that names a service account of the project that does not exist. */
+    missingAccount(emails: (string | undefined)[]): Reply | null {
+      const missing = emails.find((e) => e?.endsWith(`@${project}.iam.gserviceaccount.com`) && !state.resources.has(`projects/${project}/serviceAccounts/${e}`));
+      return missing ? error(400, 'INVALID_ARGUMENT', `Service account ${missing} does not exist.`) : null;
+    },
     getPolicy: (name: string): Reply => (state.resources.has(name) ? { body: policyOf(name) } : notFound(name)),
     setPolicy(name: string, policy: Json): Reply {
       if (!state.resources.has(name)) return notFound(name);
       if (policy.etag && policy.etag !== policyOf(name).etag) return error(409, 'ABORTED', 'There were concurrent policy changes. Please retry the whole read-modify-write with exponential backoff.');
       const bindings = ((policy.bindings ?? []) as IamPolicy['bindings']).map((b) => ({ role: b.role, members: [...new Set(b.members)].sort() }));
+      const missing = store.missingAccount(bindings.flatMap((b) => b.members.map((m) => m.replace(/^serviceAccount:/, ''))));
+      if (missing) return missing;
       state.policies.set(name, { version: policy.version ?? 1, etag: etagOf(bindings), bindings });
       return { body: state.policies.get(name) };
     },
@@ -168,7 +177,9 @@ const pubsub = (s: Store): Route[] => [
   route('GET', '/v1/projects/{p}/topics/{t}', ({ params }) => s.get(`projects/${params.p}/topics/${params.t}`)),
   ...iam(s, '/v1/projects/{p}/topics/{t}', ({ p, t }) => `projects/${p}/topics/${t}`),
   route('PUT', '/v1/projects/{p}/subscriptions/{sub}', ({ params, body }) =>
-    s.has(body.topic) ? s.create(`projects/${params.p}/subscriptions/${params.sub}`, { ...body, state: 'ACTIVE' }) : notFound(body.topic),
+    s.has(body.topic)
+      ? (s.missingAccount([body.pushConfig?.oidcToken?.serviceAccountEmail]) ?? s.create(`projects/${params.p}/subscriptions/${params.sub}`, { ...body, state: 'ACTIVE' }))
+      : notFound(body.topic),
   ),
   route('GET', '/v1/projects/{p}/subscriptions/{sub}', ({ params }) => s.get(`projects/${params.p}/subscriptions/${params.sub}`)),
   route('PATCH', '/v1/projects/{p}/subscriptions/{sub}', ({ params, body }) =>
@@ -210,6 +221,8 @@ const cloudfunctions = (s: Store): Route[] => {
       const name = `${at(params)}/functions/${fn}`;
       const url = functionUrl(s, fn, params.r!);
       const service = `${at(params)}/services/${fn}`;
+      const missing = s.missingAccount([body.serviceConfig?.serviceAccountEmail, String(body.buildConfig?.serviceAccount ?? '').split('/').at(-1)]);
+      if (missing) return missing;
       const reply = s.create(name, { ...body, environment: 'GEN_2', state: 'ACTIVE', url, serviceConfig: { ...body.serviceConfig, uri: url, service }, updateTime: now() });
       if (reply.status) return reply;
       s.put(service, knativeService(s, service, body.serviceConfig, url));
@@ -255,7 +268,10 @@ function rolledOut(s: Store, name: string, service: Json): Json {
   s.put(name.replace(/services\/.*$/, `revisions/${revision}`), {
     apiVersion: 'serving.knative.dev/v1',
     kind: 'Revision',
-    metadata: { ...service.spec.template.metadata, name: revision, namespace: s.projectNumber, generation: 1, labels: { 'serving.knative.dev/service': service.metadata.name } },
+    metadata: {
+      ...service.spec.template.metadata, name: revision, namespace: s.projectNumber, generation: 1,
+      labels: { ...service.spec.template.metadata.labels, 'serving.knative.dev/service': service.metadata.name },
+    },
     spec: service.spec.template.spec,
     status: { observedGeneration: 1, conditions: [{ type: 'Ready', status: 'True' }] },
   });
@@ -275,6 +291,13 @@ const run = (s: Store): Route[] => {
     route('PUT', '/apis/serving.knative.dev/v1/namespaces/{n}/services/{svc}', ({ params, host, body }) =>
       s.replace(service(params.n!, host, params.svc!), (found) => rolledOut(s, service(params.n!, host, params.svc!), { ...body, metadata: { ...body.metadata, generation: found.metadata.generation }, status: found.status })),
     ),
+    // gcloud finds the revision its last update made by the nonce label it put on the template.
+    route('GET', '/apis/serving.knative.dev/v1/namespaces/{n}/revisions', ({ params, host, query }) => {
+      const prefix = service(params.n!, host, '').replace('/services/', '/revisions/');
+      const selector = (query.get('labelSelector') ?? '').split(',').filter(Boolean).map((term) => term.split('=').map((side) => side.trim()) as [string, string]);
+      const items = s.list(prefix).filter((r) => selector.every(([key, value]) => r.metadata.labels?.[key] === value));
+      return { body: { apiVersion: 'serving.knative.dev/v1', kind: 'RevisionList', metadata: {}, items } };
+    }),
     route('GET', '/apis/serving.knative.dev/v1/namespaces/{n}/revisions/{rev}', ({ params, host }) => s.get(service(params.n!, host, params.rev!).replace('/services/', '/revisions/'))),
     route('GET', '/v1/projects/{p}/locations/{r}/services/{svc}', ({ params }) => s.get(`projects/${params.p}/locations/${params.r}/services/${params.svc}`)),
     ...iam(s, '/v1/projects/{p}/locations/{r}/services/{svc}', ({ p, r, svc }) => `projects/${p}/locations/${r}/services/${svc}`),
@@ -331,7 +354,7 @@ const firestore = (s: Store): Route[] => [
   route('GET', '/v1/projects/{p}/databases/{d}/operations/{op}', ({ params }) => s.operation(`projects/${params.p}/databases/${params.d}/operations/${params.op}`)),
 ];
 
-/** Compute Engine, global and regional collections alike: insert, get, update (PUT), each a `compute#operation` that is DONE. */
+/** Compute Engine, global and regional collections alike: insert, get, update (PUT) and patch, each a `compute#operation` that is DONE. */
 const compute = (s: Store): Route[] =>
   ['global', 'regions/{r}'].flatMap((scope) => {
     const at = ({ p, r }: Record<string, string>) => `projects/${p}/${r ? `regions/${r}` : 'global'}`;
@@ -359,13 +382,32 @@ const compute = (s: Store): Route[] =>
         return reply.status ? reply : { body: withShortName(reply.body as Json) };
       }),
       route('PUT', `${base}/{kind}/{name}`, ({ params, body }) => operation(params, 'update', named(params), s.replace(named(params), () => ({ ...body, name: named(params) })))),
+      route('PATCH', `${base}/{kind}/{name}`, ({ params, body }) => operation(params, 'patch', named(params), s.replace(named(params), (found) => ({ ...found, ...body, name: named(params) })))),
       route('GET', `${base}/operations/{op}`, ({ params }) => s.operation(`${at(params)}/operations/${params.op}`)),
       route('POST', `${base}/operations/{op}/wait`, ({ params }) => s.operation(`${at(params)}/operations/${params.op}`)),
     ];
   });
 
+/** Regional resources created through a google.longrunning operation (Memorystore instances, VPC Access connectors). */
+const regionalLongRunning = (s: Store, api: string, collection: string, idParam: string, resourceType: string, ready: Json): Route[] => {
+  const at = ({ p, r }: Record<string, string>) => `projects/${p}/locations/${r}`;
+  return [
+    route('POST', `/v1/projects/{p}/locations/{r}/${collection}`, ({ params, query, body }) => {
+      const name = `${at(params)}/${collection}/${query.get(idParam)}`;
+      const reply = s.create(name, { ...body, ...ready, createTime: now() });
+      if (reply.status) return reply;
+      const metadata = { '@type': `type.googleapis.com/google.cloud.${api}.v1.OperationMetadata`, target: name, createTime: now(), endTime: now() };
+      return finished(s, `${at(params)}/operations/${api}-${s.serial()}`, { '@type': `type.googleapis.com/google.cloud.${api}.v1.${resourceType}`, ...(reply.body as Json) }, metadata, name);
+    }),
+    route('GET', `/v1/projects/{p}/locations/{r}/${collection}/{id}`, ({ params }) => s.get(`${at(params)}/${collection}/${params.id}`)),
+    route('GET', `/v1/projects/{p}/locations/{r}/operations/${api}-{op}`, ({ params }) => s.operation(`${at(params)}/operations/${api}-${params.op}`)),
+  ];
+};
+
 const cloudscheduler = (s: Store): Route[] => [
-  route('POST', '/v1/projects/{p}/locations/{r}/jobs', ({ body }) => s.create(body.name, { ...body, state: 'ENABLED', userUpdateTime: now() })),
+  route('POST', '/v1/projects/{p}/locations/{r}/jobs', ({ body }) =>
+    s.missingAccount([body.httpTarget?.oidcToken?.serviceAccountEmail]) ?? s.create(body.name, { ...body, state: 'ENABLED', userUpdateTime: now() }),
+  ),
   route('GET', '/v1/projects/{p}/locations/{r}/jobs/{j}', ({ params }) => s.get(`projects/${params.p}/locations/${params.r}/jobs/${params.j}`)),
   route('PATCH', '/v1/projects/{p}/locations/{r}/jobs/{j}', ({ params, query, body }) =>
     s.replace(`projects/${params.p}/locations/${params.r}/jobs/${params.j}`, (found) => ({ ...applyUpdateMask(found, body, query.get('updateMask') ?? ''), userUpdateTime: now() })),
@@ -440,6 +482,8 @@ export async function startGcloudRecorder(options: { project?: string; projectNu
   const s = createStore(state, project, options.projectNumber ?? '123456789012', () => url);
   const apis: Record<string, Route[]> = {
     pubsub: pubsub(s), cloudfunctions: cloudfunctions(s), run: run(s), sql: sql(s), storage: storage(s), firestore: firestore(s), compute: compute(s),
+    redis: regionalLongRunning(s, 'redis', 'instances', 'instanceId', 'Instance', { state: 'READY', host: '10.0.0.3', port: 6379 }),
+    vpcaccess: regionalLongRunning(s, 'vpcaccess', 'connectors', 'connectorId', 'Connector', { state: 'READY' }),
     cloudscheduler: cloudscheduler(s), cloudresourcemanager: cloudresourcemanager(s), iam: iamApi(s), secretmanager: secretmanager(s), serviceusage: serviceusage(s),
   };
   const answer = (method: string, path: string, call: Omit<Call, 'params'>): { api: string; reply: Reply } => {
