@@ -82,12 +82,14 @@ export function createDeadLetterRecorder(deps: { db: Knex; failures: StepFailure
     let failure: StepFailure | null = null;
     for (const store of eventId ? deps.failures : []) failure ??= await store.find(fn, eventId!);
     const letter = describeDeadLetter(fn, message, failure, now);
-    const fresh = await recordDeadLetter(deps.db, letter);
-    if (letter.orderId) {
-      await withOrderLock(deps.db, letter.orderId, async (trx, order) => {
-        if (order) await markAttention(trx, order, { reason: 'dead_letter', detail: `${fn} gave up on ${letter.eventType ?? 'a message'}: ${letter.lastError ?? letter.cause}`, now });
-      });
-    }
+    // The letter and its order's NEEDS_ATTENTION commit together: nobody sees one without the other.
+    const fresh = letter.orderId
+      ? await withOrderLock(deps.db, letter.orderId, async (trx, order) => {
+          const inserted = await recordDeadLetter(trx, letter);
+          if (order) await markAttention(trx, order, { reason: 'dead_letter', detail: `${fn} gave up on ${letter.eventType ?? 'a message'}: ${letter.lastError ?? letter.cause}`, now });
+          return inserted;
+        })
+      : await recordDeadLetter(deps.db, letter);
     log.error(
       { deadLetterId: letter.id, fn, topic: letter.topic, cause: letter.cause, eventType: letter.eventType, orderId: letter.orderId, attempts: letter.attempts, lastError: letter.lastError, fresh },
       `dead letter from ${fn} recorded; see GET /v1/admin/dead-letters/${letter.id}`,
