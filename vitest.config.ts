@@ -16,6 +16,9 @@ const stackTier = (name: 'int' | 'e2e', testTimeout: number) => ({
 
 export default defineConfig({
   test: {
+    // Unit and integration files side by side: the recorded deploy is CPU-bound gcloud runs while other files mostly
+    // wait on I/O. (Vitest's default on a 2-core machine is one file at a time.)
+    maxWorkers: 3,
     projects: [
       { test: { name: 'unit', include: ['**/*.unit.test.ts'], exclude: ['node_modules/**', '.data/**'] } },
       stackTier('int', 30_000),

@@ -63,9 +63,10 @@ describe('supervised service', () => {
     expect(service.child.pid).toBe(second);
     expect(alive(second)).toBe(true);
     expect(exits).toEqual([expect.objectContaining({ name: 'victim', code: null, signal: 'SIGKILL', restartInMs: 500 })]);
-    const log = readFileSync(join(dir, 'victim.log'), 'utf8');
-    expect(log).toContain('victim exited (signal SIGKILL); restarting in 0.5 s');
-    expect(log).toContain(`started again as pid ${second}`);
+    // The log is written through a stream: its lines land a moment after the pid file.
+    const log = () => readFileSync(join(dir, 'victim.log'), 'utf8');
+    await until('the restart logged', () => log().includes(`started again as pid ${second}`));
+    expect(log()).toContain('victim exited (signal SIGKILL); restarting in 0.5 s');
   });
 
   it('when a listening child is killed, then restarted() resolves to its new pid once it accepts connections again', async () => {
