@@ -27,7 +27,7 @@ export const DeadLetterView = z.object({
   resolution: z.object({ by: z.string(), reason: z.string().nullable(), at: z.iso.datetime() }).nullable(),
   /** The message as it was published: its data (parsed when it is JSON) and attributes. */
   message: z.object({ data: z.unknown(), attributes: z.record(z.string(), z.string()) }),
-});
+}).meta({ id: 'DeadLetter' });
 export type DeadLetterView = z.infer<typeof DeadLetterView>;
 
 /** Query of `GET /v1/admin/dead-letters`. */

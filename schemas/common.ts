@@ -7,7 +7,7 @@ export const Currency = z.string().regex(/^[A-Z]{3}$/, 'must be an ISO 4217 code
 export const Money = z.object({
   amount: z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER),
   currency: Currency,
-});
+}).meta({ id: 'Money', description: 'An amount in integer minor units (cents; yen have none, dinars three) with its ISO 4217 currency.' });
 export type Money = z.infer<typeof Money>;
 
 /** Identifier of a catalog product (Firestore document id). */

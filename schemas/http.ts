@@ -13,7 +13,7 @@ export const PlaceOrderRequest = z.strictObject({
     }),
   payment: z.strictObject({ method: PaymentMethodId }),
   contact: Contact.strict(),
-});
+}).meta({ id: 'PlaceOrder' });
 export type PlaceOrderRequest = z.infer<typeof PlaceOrderRequest>;
 
 /** Where the saga of an order stands: PENDING until it ends in CONFIRMED or CANCELLED. */
@@ -68,7 +68,7 @@ export const OrderView = z.object({
   history: z.array(z.object({ status: OrderStatus, reason: z.string().nullable(), at: z.iso.datetime() })),
   createdAt: z.iso.datetime(),
   updatedAt: z.iso.datetime(),
-});
+}).meta({ id: 'Order' });
 export type OrderView = z.infer<typeof OrderView>;
 
 /** Query of `GET /v1/orders`. */
@@ -120,5 +120,5 @@ export const ProductView = z.object({
   attributes: z.record(z.string(), z.array(z.string())),
   imageUrls: z.array(z.string()),
   available: z.number().int(),
-});
+}).meta({ id: 'Product' });
 export type ProductView = z.infer<typeof ProductView>;

@@ -6,3 +6,4 @@ export * from './problems.ts';
 export * from './topology.ts';
 export * from './catalog.ts';
 export * from './admin.ts';
+export * from './operations.ts';

@@ -9,6 +9,7 @@ export const problemTypes = {
   conflict: { status: 409, title: 'The resource already exists or is in another state' },
   'insufficient-stock': { status: 409, title: 'Stock cannot go below zero' },
   'precondition-failed': { status: 412, title: 'The resource changed since you read it' },
+  'length-required': { status: 411, title: 'Send the body with a Content-Length' },
   'payload-too-large': { status: 413, title: 'The request body is too large' },
   'unsupported-media-type': { status: 415, title: 'The body is not of a type this endpoint takes' },
   'precondition-required': { status: 428, title: 'Send If-Match with the ETag you read' },
@@ -16,6 +17,8 @@ export const problemTypes = {
   'idempotency-key-reused': { status: 422, title: 'This Idempotency-Key was already used with a different request' },
   'idempotency-key-in-use': { status: 409, title: 'A request with this Idempotency-Key is still being processed' },
   'mixed-currencies': { status: 422, title: 'All products of an order must share one currency' },
+  'too-many-open-orders': { status: 409, title: 'Too many of your orders are still being processed' },
+  'rate-limited': { status: 429, title: 'Too many requests; slow down' },
   'service-unavailable': { status: 503, title: 'A dependency is unavailable; retry later' },
   internal: { status: 500, title: 'Unexpected error' },
 } as const;

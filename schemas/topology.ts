@@ -92,7 +92,8 @@ export const functions = {
     description: 'Search and browse products with their available stock; admins create and change them.',
     routes: ['/v1/products'],
     publishes: ['catalog.product.changed'],
-    uses: ['firestore', 'images', 'redis'],
+    // PostgreSQL holds the rate-limit counters when there is no Redis.
+    uses: ['firestore', 'images', 'redis', 'postgres'],
     capacity: { memory: '512Mi', maxInstances: 5, concurrency: 80, minInstances: 1, alwaysOnCpu: true },
   },
   'admin-api': {
@@ -103,6 +104,14 @@ export const functions = {
     republishes: 'dead-letters',
     uses: ['postgres'],
     capacity: { maxInstances: 1 },
+  },
+  'api-docs': {
+    trigger: 'http',
+    description: 'The API’s contract: its OpenAPI document and a reference page rendered from it.',
+    routes: ['/v1/openapi.json', '/docs'],
+    publishes: [],
+    uses: [],
+    capacity: { maxInstances: 2 },
   },
   'payment-authorize': {
     trigger: 'topic',

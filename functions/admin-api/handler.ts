@@ -1,12 +1,12 @@
 import type { Knex } from 'knex';
 import { z } from 'zod';
-import { DiscardDeadLetterRequest, ListDeadLettersQuery, parseEnvelope, eventTypes, type Envelope, type EventType } from '../../schemas/index.ts';
+import { parseEnvelope, eventTypes, type Envelope, type EventType } from '../../schemas/index.ts';
 import { findDeadLetter, listDeadLetters, recordAdminAction, resolveDeadLetter } from '../lib/db/dead-letters.repository.ts';
 import { orderLines, refreshAttention, withOrderLock, type OrderRecord } from '../lib/db/orders.repository.ts';
 import { findPaymentByOrder } from '../lib/db/payments.repository.ts';
-import type { Route } from '../lib/http/api.ts';
+import { route, type Route } from '../lib/http/api.ts';
 import { decodeCursor, encodeCursor } from '../lib/http/cursor.ts';
-import { HttpProblem, validationProblem } from '../lib/http/problem.ts';
+import { HttpProblem } from '../lib/http/problem.ts';
 import { stableId } from '../lib/ids.ts';
 import type { Logger } from '../lib/logger.ts';
 import { cancelledEvent, confirmedEvent } from '../lib/order-events.ts';
@@ -43,21 +43,15 @@ export function createAdminRoutes(deps: { db: Knex; publish: Publish; relayWaitM
   const publishNow = (ids: number[], log: Logger) =>
     withDeadline(relay(db, deps.publish, ids, log), deps.relayWaitMs, 'outbox relay').catch(() => log.warn({ outboxIds: ids }, 'not published yet; the outbox sweeper will'));
 
-  const deadLetterOr404 = async (trx: Knex, id: string | undefined) => {
-    const found = z.uuid().safeParse(id).success ? await findDeadLetter(trx, id!, { lock: true }) : null;
+  const deadLetterOr404 = async (trx: Knex, id: string) => {
+    const found = await findDeadLetter(trx, id, { lock: true });
     if (!found) throw HttpProblem.of('not-found', `no dead letter ${id}`);
     return found;
   };
 
   return [
-    {
-      method: 'GET',
-      path: /^\/v1\/admin\/dead-letters\/?$/,
-      auth: 'admin',
-      async handle({ req }) {
-        const query = ListDeadLettersQuery.safeParse(req.query);
-        if (!query.success) throw validationProblem(query.error, 'query');
-        const { limit, cursor, ...filter } = query.data;
+    route('listDeadLetters', async ({ query }) => {
+        const { limit, cursor, ...filter } = query;
         const after = cursor ? decodeCursor(cursor, Position) : undefined;
         const page = await listDeadLetters(db, { ...filter, limit: limit + 1, ...(after ? { after } : {}) });
         const items = page.slice(0, limit);
@@ -67,25 +61,14 @@ export function createAdminRoutes(deps: { db: Knex; publish: Publish; relayWaitM
           headers: { 'Cache-Control': 'no-store' },
           body: { items, nextCursor: page.length > limit && last ? encodeCursor({ at: last.deadLetteredAt, id: last.id }) : null },
         };
-      },
-    },
-    {
-      method: 'GET',
-      path: /^\/v1\/admin\/dead-letters\/([^/]+)$/,
-      auth: 'admin',
-      async handle({ params }) {
-        const { rawData: _raw, ...view } = await deadLetterOr404(db, params[0]);
+    }),
+    route('getDeadLetter', async ({ params }) => {
+        const { rawData: _raw, ...view } = await deadLetterOr404(db, params.deadLetterId);
         return { status: 200, headers: { 'Cache-Control': 'no-store' }, body: view };
-      },
-    },
-    {
-      method: 'POST',
-      path: /^\/v1\/admin\/dead-letters\/([^/]+)\/replay$/,
-      auth: 'admin',
-      idempotent: true,
-      async handle({ params, caller, now, log }) {
+    }),
+    route('replayDeadLetter', async ({ params, caller, now, log }) => {
         const { view, ids } = await db.transaction(async (trx) => {
-          const letter = await deadLetterOr404(trx, params[0]);
+          const letter = await deadLetterOr404(trx, params.deadLetterId);
           if (letter.status !== 'open') throw HttpProblem.of('conflict', `dead letter ${letter.id} is already ${letter.status}`);
           const event = replayable(letter);
           // The original event, same id: every consumer of its topic sees it again and recognises what it already did.
@@ -99,49 +82,33 @@ export function createAdminRoutes(deps: { db: Knex; publish: Publish; relayWaitM
         log.info({ deadLetterId: view.id, eventType: view.eventType, orderId: view.orderId, by: caller.sub }, 'dead letter replayed');
         const { rawData: _raw, ...body } = view;
         return { status: 202, body };
-      },
-    },
-    {
-      method: 'POST',
-      path: /^\/v1\/admin\/dead-letters\/([^/]+)\/discard$/,
-      auth: 'admin',
-      idempotent: true,
-      async handle({ req, params, caller, now, log }) {
-        const body = DiscardDeadLetterRequest.safeParse(req.body);
-        if (!body.success) throw validationProblem(body.error, 'body');
+    }),
+    route('discardDeadLetter', async ({ body, params, caller, now, log }) => {
         const view = await db.transaction(async (trx) => {
-          const letter = await deadLetterOr404(trx, params[0]);
+          const letter = await deadLetterOr404(trx, params.deadLetterId);
           if (letter.status !== 'open') throw HttpProblem.of('conflict', `dead letter ${letter.id} is already ${letter.status}`);
-          await resolveDeadLetter(trx, letter.id, { status: 'discarded', by: caller.sub, reason: body.data.reason, now });
-          await recordAdminAction(trx, { action: 'dead-letter.discard', target: letter.id, orderId: letter.orderId, actor: caller.sub, reason: body.data.reason, now });
+          await resolveDeadLetter(trx, letter.id, { status: 'discarded', by: caller.sub, reason: body.reason, now });
+          await recordAdminAction(trx, { action: 'dead-letter.discard', target: letter.id, orderId: letter.orderId, actor: caller.sub, reason: body.reason, now });
           return letter;
         });
         if (view.orderId) await withOrderLock(db, view.orderId, async (trx, order) => order && refreshAttention(trx, order, now));
-        log.info({ deadLetterId: view.id, by: caller.sub, reason: body.data.reason }, 'dead letter discarded');
+        log.info({ deadLetterId: view.id, by: caller.sub, reason: body.reason }, 'dead letter discarded');
         const { rawData: _raw, ...rest } = view;
-        return { status: 200, body: { ...rest, status: 'discarded', resolution: { by: caller.sub, reason: body.data.reason, at: now.toISOString() } } };
-      },
-    },
-    {
-      method: 'POST',
-      path: /^\/v1\/admin\/orders\/([^/]+)\/retry$/,
-      auth: 'admin',
-      idempotent: true,
-      async handle({ params, caller, now, log }) {
-        const id = z.uuid().safeParse(params[0]);
-        if (!id.success) throw HttpProblem.of('not-found', `no order ${params[0]}`);
-        const { event, ids } = await withOrderLock(db, id.data, async (trx, order) => {
-          if (!order) throw HttpProblem.of('not-found', `no order ${params[0]}`);
+        return { status: 200, body: { ...rest, status: 'discarded', resolution: { by: caller.sub, reason: body.reason, at: now.toISOString() } } };
+    }),
+    route('retryOrder', async ({ params, caller, now, log }) => {
+        const orderId = params.orderId;
+        const { event, ids } = await withOrderLock(db, orderId, async (trx, order) => {
+          if (!order) throw HttpProblem.of('not-found', `no order ${orderId}`);
           const driving = await drivingEvent(trx, order, now);
           const outboxIds = await enqueue(trx, [driving], now);
           await recordAdminAction(trx, { action: 'order.retry', target: order.id, orderId: order.id, actor: caller.sub, reason: null, now });
           return { event: driving, ids: outboxIds };
         });
         await publishNow(ids, log);
-        log.info({ orderId: id.data, republished: event.type, by: caller.sub }, 'order retried');
-        return { status: 202, body: { orderId: id.data, republished: { type: event.type, eventId: event.metadata.eventId } } };
-      },
-    },
+        log.info({ orderId, republished: event.type, by: caller.sub }, 'order retried');
+        return { status: 202, body: { orderId, republished: { type: event.type, eventId: event.metadata.eventId } } };
+    }),
   ];
 }
 

@@ -1,16 +1,10 @@
 import { Timestamp, type DocumentSnapshot, type Firestore } from '@google-cloud/firestore';
 import type { Storage } from '@google-cloud/storage';
-import {
-  categoryPath,
-  CreateProductRequest,
-  ProductId,
-  StockAdjustmentRequest,
-  UpdateProductRequest,
-} from '../../schemas/index.ts';
+import { categoryPath, ProductId } from '../../schemas/index.ts';
 import { ProductDoc, productEtag, StockDoc, versionOf, type Product } from '../lib/catalog.ts';
 import { collections } from '../lib/firestore.ts';
-import type { Route } from '../lib/http/api.ts';
-import { HttpProblem, validationProblem } from '../lib/http/problem.ts';
+import { route, type Route } from '../lib/http/api.ts';
+import { HttpProblem } from '../lib/http/problem.ts';
 import { newId, stableId } from '../lib/ids.ts';
 import type { Logger } from '../lib/logger.ts';
 import { COMMIT_TIME } from '../lib/outbox-firestore.ts';
@@ -79,15 +73,8 @@ export function createAdminRoutes(deps: {
 
   return [
     ...imageRoutes,
-    {
-      method: 'POST',
-      path: /^\/v1\/products\/?$/,
-      auth: 'admin',
-      idempotent: true,
-      async handle({ req, caller, now, log, idempotencyKey }) {
-        const body = CreateProductRequest.safeParse(req.body);
-        if (!body.success) throw validationProblem(body.error, 'body');
-        const { stock, ...fields } = body.data;
+    route('createProduct', async ({ body, caller, now, log, idempotencyKey }) => {
+        const { stock, ...fields } = body;
         // With a key, the id follows from it: a retry after a crash that lost the key's record finds the product.
         const id = `p-${idempotencyKey ? stableId('product', caller.sub, idempotencyKey) : newId()}`;
         const doc: ProductDoc = {
@@ -115,44 +102,23 @@ export function createAdminRoutes(deps: {
           headers: { Location: `/v1/products/${id}`, ETag: created.etag, 'Cache-Control': 'no-store' },
           body: { ...view(created.doc, created.available), status: created.doc.status },
         };
-      },
-    },
-    {
-      method: 'PATCH',
-      path: /^\/v1\/products\/([^/]+)$/,
-      auth: 'admin',
-      async handle({ req, params, now, log }) {
+    }),
+    route('updateProduct', async ({ req, params, body, now, log }) => {
         const ifMatch = req.get('if-match');
         if (!ifMatch) throw HttpProblem.of('precondition-required', 'send If-Match with the ETag of the product you read');
-        const patch = UpdateProductRequest.safeParse(req.body);
-        if (!patch.success) throw validationProblem(patch.error, 'body');
-        const { category, ...rest } = patch.data;
-        return write(params[0]!, ifMatch, () => ({ ...rest, ...(category ? { category, categories: categoryPath(category) } : {}) }), 'updated', now, log);
-      },
-    },
-    ...(['archive', 'restore'] as const).map(
-      (action): Route => ({
-        method: 'POST',
-        path: new RegExp(`^/v1/products/([^/]+)/${action}$`),
-        auth: 'admin',
-        idempotent: true,
-        async handle({ req, params, now, log }) {
+        const { category, ...rest } = body;
+        return write(params.productId, ifMatch, () => ({ ...rest, ...(category ? { category, categories: categoryPath(category) } : {}) }), 'updated', now, log);
+    }),
+    ...(['archive', 'restore'] as const).map((action) =>
+      route(action === 'archive' ? 'archiveProduct' : 'restoreProduct', async ({ req, params, now, log }) => {
           const status = action === 'archive' ? 'archived' : 'active';
-          const { doc } = await current(params[0]!);
+          const { doc } = await current(params.productId);
           if (doc.status === status) throw HttpProblem.of('conflict', `product ${doc.id} is already ${status}`);
-          return write(params[0]!, req.get('if-match'), () => ({ status }), action === 'archive' ? 'archived' : 'restored', now, log);
-        },
+          return write(params.productId, req.get('if-match'), () => ({ status }), action === 'archive' ? 'archived' : 'restored', now, log);
       }),
     ),
-    {
-      method: 'POST',
-      path: /^\/v1\/products\/([^/]+)\/stock-adjustments$/,
-      auth: 'admin',
-      idempotent: true,
-      async handle({ req, params, caller, now, log, idempotencyKey }) {
-        const body = StockAdjustmentRequest.safeParse(req.body);
-        if (!body.success) throw validationProblem(body.error, 'body');
-        const id = params[0]!;
+    route('adjustStock', async ({ body, params, caller, now, log, idempotencyKey }) => {
+        const id = params.productId;
         const { snap: product } = await current(id);
         // Each adjustment is a ledger entry created in the same batch; with a key its id follows from the key, so a
         // retry after a crash that lost the key's record finds it instead of adjusting twice.
@@ -165,23 +131,22 @@ export function createAdminRoutes(deps: {
             return { status: 200, headers: { ETag: productEtag(versionOf(product.updateTime!), available), 'Cache-Control': 'no-store' }, body: { productId: id, available } };
           }
           const available = snap!.exists ? StockDoc.parse(snap!.data()).available : 0;
-          const next = available + body.data.delta;
-          if (next < 0) throw HttpProblem.of('insufficient-stock', `only ${available} in stock; cannot remove ${-body.data.delta}`);
+          const next = available + body.delta;
+          if (next < 0) throw HttpProblem.of('insufficient-stock', `only ${available} in stock; cannot remove ${-body.delta}`);
           const batch = fs.batch();
           if (snap!.exists) batch.update(stockRef(id), { available: next, updatedAt: Timestamp.fromDate(now) }, { lastUpdateTime: snap!.updateTime! });
           else batch.create(stockRef(id), { available: next, updatedAt: Timestamp.fromDate(now) });
-          batch.create(entry, { productId: id, delta: body.data.delta, reason: body.data.reason, by: caller.sub, at: Timestamp.fromDate(now), availableAfter: next });
+          batch.create(entry, { productId: id, delta: body.delta, reason: body.reason, by: caller.sub, at: Timestamp.fromDate(now), availableAfter: next });
           try {
             await deps.commitChange(batch, { productId: id, change: 'stock_adjusted', version: `${versionOf(product.updateTime!)}-${next}`, now, log });
           } catch (err) {
             if (codeOf(err) === FAILED_PRECONDITION || codeOf(err) === ALREADY_EXISTS) continue;
             throw err;
           }
-          log.info({ productId: id, delta: body.data.delta, reason: body.data.reason, available: next }, 'stock adjusted');
+          log.info({ productId: id, delta: body.delta, reason: body.reason, available: next }, 'stock adjusted');
           return { status: 200, headers: { ETag: productEtag(versionOf(product.updateTime!), next), 'Cache-Control': 'no-store' }, body: { productId: id, available: next } };
         }
         throw HttpProblem.of('service-unavailable', 'stock kept changing; retry the adjustment');
-      },
-    },
+    }),
   ];
 }

@@ -3,14 +3,14 @@ import type { Firestore } from '@google-cloud/firestore';
 import type { Request } from '@google-cloud/functions-framework';
 import type { Storage } from '@google-cloud/storage';
 import { z } from 'zod';
-import { attributeNames, ListProductsQuery, ProductId, ProductSort } from '../../schemas/index.ts';
+import { attributeNames, ProductId, ProductSort } from '../../schemas/index.ts';
 import { getAvailable, ProductDoc, productEtag, StockDoc, versionOf } from '../lib/catalog.ts';
 import { collections } from '../lib/firestore.ts';
 import { createAdminRoutes } from './admin.ts';
 import type { CommitChange } from './changes.ts';
-import type { Route } from '../lib/http/api.ts';
+import { route, type Route } from '../lib/http/api.ts';
 import { decodeCursor, encodeCursor } from '../lib/http/cursor.ts';
-import { HttpProblem, validationProblem } from '../lib/http/problem.ts';
+import { HttpProblem } from '../lib/http/problem.ts';
 import type { CatalogProjection } from './projection.ts';
 import { search } from './search.ts';
 import type { ReadCache } from '../lib/cache.ts';
@@ -75,17 +75,11 @@ export function createCatalogRoutes(deps: {
   }
 
   return [
-    {
-      method: 'GET',
-      path: /^\/v1\/products\/?$/,
-      auth: 'public',
-      async handle({ req }) {
-        const parsed = ListProductsQuery.safeParse(req.query);
-        if (!parsed.success) throw validationProblem(parsed.error, 'query');
-        const { q, category, brand, minPrice, maxPrice, inStock, sort, limit, cursor } = parsed.data;
+    route('listProducts', async ({ req, query }) => {
+        const { q, category, brand, minPrice, maxPrice, inStock, sort, limit, cursor } = query;
         const attributes = Object.fromEntries(
           attributeNames.flatMap((name) => {
-            const values = (parsed.data as Record<string, unknown>)[name] as string[] | undefined;
+            const values = (query as Record<string, unknown>)[name] as string[] | undefined;
             return values ? [[name, values]] : [];
           }),
         );
@@ -112,20 +106,14 @@ export function createCatalogRoutes(deps: {
         const etag = `W/"${createHash('sha256').update(JSON.stringify(body)).digest('base64url').slice(0, 27)}"`;
         const headers = { ETag: etag, 'Cache-Control': PUBLIC_CACHE };
         return notModified(req, etag) ? { status: 304, headers } : { status: 200, headers, body };
-      },
-    },
-    {
-      method: 'GET',
-      path: /^\/v1\/products\/([^/]+)$/,
-      auth: 'public',
-      async handle({ req, params, caller }) {
-        const id = ProductId.safeParse(params[0]);
-        if (!id.success) throw HttpProblem.of('not-found', `no product ${params[0]}`);
+    }),
+    route('getProduct', async ({ req, params, caller }) => {
+        const id = params.productId;
         const started = performance.now();
-        const found = await readProduct(id.data);
+        const found = await readProduct(id);
         const readMs = performance.now() - started;
         const admin = caller?.admin === true;
-        if (!found || (found.doc.status === 'archived' && !admin)) throw HttpProblem.of('not-found', `no product ${id.data}`);
+        if (!found || (found.doc.status === 'archived' && !admin)) throw HttpProblem.of('not-found', `no product ${id}`);
         const { doc, available, etag } = found;
         const headers = {
           ETag: etag,
@@ -133,10 +121,9 @@ export function createCatalogRoutes(deps: {
           'Server-Timing': `read;desc="${found.source}";dur=${readMs.toFixed(2)}`,
         };
         if (notModified(req, etag)) return { status: 304, headers };
-        const product = { id: id.data, ...doc };
+        const product = { id, ...doc };
         return { status: 200, headers, body: admin ? { ...view(product, available), status: doc.status } : view(product, available) };
-      },
-    },
+    }),
     ...createAdminRoutes({ firestore, storage: deps.storage, ...deps.images, commitChange: deps.commitChange, bounded }),
   ];
 }

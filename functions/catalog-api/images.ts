@@ -1,24 +1,21 @@
 import { Timestamp, type Firestore } from '@google-cloud/firestore';
 import type { Storage } from '@google-cloud/storage';
 import { fileTypeFromBuffer } from 'file-type';
-import { z } from 'zod';
+import { IMAGE_TYPES } from '../../schemas/index.ts';
 import { ProductDoc, type ProductImage } from '../lib/catalog.ts';
 import { collections } from '../lib/firestore.ts';
-import type { Route } from '../lib/http/api.ts';
-import { HttpProblem, validationProblem } from '../lib/http/problem.ts';
+import { route, type Route } from '../lib/http/api.ts';
+import { HttpProblem } from '../lib/http/problem.ts';
 import { newId, stableId } from '../lib/ids.ts';
 import type { Logger } from '../lib/logger.ts';
 import { COMMIT_TIME } from '../lib/outbox-firestore.ts';
 import type { CommitChange } from './changes.ts';
 
-/** Largest image accepted. */
-export const MAX_IMAGE_BYTES = 5 * 1024 * 1024;
-const ACCEPTED = new Set(['image/jpeg', 'image/png', 'image/webp']);
+const ACCEPTED = new Set<string>(IMAGE_TYPES);
 const MAX_IMAGES = 20;
 const FAILED_PRECONDITION = 9;
 const ATTEMPTS = 5;
 
-const ImageOrder = z.strictObject({ imageIds: z.array(z.string()).min(1).max(MAX_IMAGES) });
 
 /** What an upload is, judged by its bytes (never by its name or declared type); null when it is not an image we take. */
 export async function imageTypeOf(bytes: Uint8Array): Promise<{ mime: string; ext: string } | null> {
@@ -63,17 +60,9 @@ export function createImageRoutes(deps: {
   }
 
   return [
-    {
-      method: 'POST',
-      path: /^\/v1\/products\/([^/]+)\/images$/,
-      auth: 'admin',
-      body: 'binary',
-      idempotent: true,
-      async handle({ req, params, caller, now, log, idempotencyKey }) {
-        const id = params[0]!;
-        const bytes = Buffer.isBuffer(req.body) ? req.body : (req.rawBody ?? Buffer.alloc(0));
+    route('uploadProductImage', async ({ body: bytes, params, caller, now, log, idempotencyKey }) => {
+        const id = params.productId;
         if (bytes.length === 0) throw HttpProblem.of('validation-error', 'send the image bytes as the body', { errors: [{ path: 'body', message: 'is empty' }] });
-        if (bytes.length > MAX_IMAGE_BYTES) throw HttpProblem.of('payload-too-large', `images may be at most ${MAX_IMAGE_BYTES} bytes; this is ${bytes.length}`);
         const type = await imageTypeOf(bytes);
         if (!type) throw HttpProblem.of('unsupported-media-type', 'the body is not a JPEG, PNG or WebP image (judged by its content)');
         if (!(await productRef(id).get()).exists) throw HttpProblem.of('not-found', `no product ${id}`);
@@ -98,17 +87,10 @@ export function createImageRoutes(deps: {
           throw err;
         }
         return { status: 201, headers: { Location: image.url }, body: { id: image.id, url: image.url, contentType: image.contentType, bytes: image.bytes } };
-      },
-    },
-    {
-      method: 'PUT',
-      path: /^\/v1\/products\/([^/]+)\/images\/order$/,
-      auth: 'admin',
-      async handle({ req, params, now, log }) {
-        const body = ImageOrder.safeParse(req.body);
-        if (!body.success) throw validationProblem(body.error, 'body');
-        const wanted = body.data.imageIds;
-        const images = await updateImages(params[0]!, (current) => {
+    }),
+    route('reorderProductImages', async ({ body, params, now, log }) => {
+        const wanted = body.imageIds;
+        const images = await updateImages(params.productId, (current) => {
           const byId = new Map(current.map((i) => [i.id, i]));
           if (wanted.length !== current.length || new Set(wanted).size !== wanted.length || !wanted.every((w) => byId.has(w))) {
             throw HttpProblem.of('validation-error', 'imageIds must list every image of the product once', {
@@ -118,14 +100,9 @@ export function createImageRoutes(deps: {
           return wanted.map((w) => byId.get(w)!);
         }, now, log);
         return { status: 200, body: { imageUrls: images.map((i) => i.url), imageIds: images.map((i) => i.id) } };
-      },
-    },
-    {
-      method: 'DELETE',
-      path: /^\/v1\/products\/([^/]+)\/images\/([^/]+)$/,
-      auth: 'admin',
-      async handle({ params, now, log }) {
-        const [id, imageId] = [params[0]!, params[1]!];
+    }),
+    route('deleteProductImage', async ({ params, now, log }) => {
+        const { productId: id, imageId } = params;
         let removed: ProductImage | undefined;
         await updateImages(id, (images) => {
           removed = images.find((i) => i.id === imageId);
@@ -134,7 +111,6 @@ export function createImageRoutes(deps: {
         }, now, log);
         await bucket().file(removed!.object).delete({ ignoreNotFound: true });
         return { status: 204 };
-      },
-    },
+    }),
   ];
 }

@@ -1,10 +1,12 @@
-import { http } from '@google-cloud/functions-framework';
 import { readCache } from '../lib/cache.ts';
 import { config } from '../lib/config.ts';
 import { faults } from '../lib/faults.ts';
 import { firestore } from '../lib/firestore.ts';
 import { storage } from '../lib/storage.ts';
 import { httpApi } from '../lib/http/api.ts';
+import { corsPolicy } from '../lib/http/headers.ts';
+import { rateLimits } from '../lib/http/limits.ts';
+import { serveHttp } from '../lib/http/serve.ts';
 import { firestoreIdempotency } from '../lib/http/idempotency.ts';
 import { verifyToken } from '../lib/http/verifier.ts';
 import { logger } from '../lib/logger.ts';
@@ -13,7 +15,7 @@ import { createChangeCommitter } from './changes.ts';
 import { createCatalogRoutes, productCacheKey } from './handler.ts';
 import { createCatalogProjection } from './projection.ts';
 
-http(
+serveHttp(
   'catalog-api',
   httpApi({
     routes: createCatalogRoutes({
@@ -35,6 +37,9 @@ http(
     }),
     verify: verifyToken,
     log: logger,
+    limits: rateLimits,
+    cors: corsPolicy(config().CORS_ALLOWED_ORIGINS),
+    clientIpFromRight: config().CLIENT_IP_FROM_RIGHT,
     idempotency: { store: () => firestoreIdempotency(firestore()), ttlMs: config().IDEMPOTENCY_KEY_TTL_HOURS * 3_600_000, leaseMs: 60_000 },
   }),
 );

@@ -46,19 +46,20 @@ export function createRedisCache(redis: Redis): ReadCache {
 }
 
 let instance: ReadCache | undefined;
+let redis: Redis | null | undefined;
+
+/** The process-wide Redis (Memorystore) client when REDIS_URL is set, else null; commands fail fast while it is down. */
+export function redisClient(): Redis | null {
+  const url = config().REDIS_URL;
+  redis ??= url
+    ? new Redis(url, { keyPrefix: `${config().GOOGLE_CLOUD_PROJECT}:`, maxRetriesPerRequest: 1, enableOfflineQueue: false, connectTimeout: 1000 })
+    : null;
+  return redis;
+}
 
 /** The process-wide read cache: Redis when REDIS_URL is set, else in-process. */
 export function readCache(): ReadCache {
-  const url = config().REDIS_URL;
-  instance ??= url
-    ? createRedisCache(
-        new Redis(url, {
-          keyPrefix: `${config().GOOGLE_CLOUD_PROJECT}:`,
-          maxRetriesPerRequest: 1,
-          enableOfflineQueue: false,
-          connectTimeout: 1000,
-        }),
-      )
-    : createMemoryCache({ max: 10_000 });
+  const client = redisClient();
+  instance ??= client ? createRedisCache(client) : createMemoryCache({ max: 10_000 });
   return instance;
 }

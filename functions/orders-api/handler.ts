@@ -1,14 +1,13 @@
 import type { Firestore } from '@google-cloud/firestore';
 import type { Knex } from 'knex';
 import { z } from 'zod';
-import { ListOrdersQuery, PlaceOrderRequest } from '../../schemas/index.ts';
 import { getProducts } from '../lib/catalog.ts';
 import { findOrder, getOrderView, insertOrder, listOrders, orderLines } from '../lib/db/orders.repository.ts';
 import { createEvent } from '../lib/events.ts';
 import { strikes, type Faults } from '../lib/faults.ts';
-import type { Reply, Route } from '../lib/http/api.ts';
+import { route, type Reply, type Route } from '../lib/http/api.ts';
 import { decodeCursor, encodeCursor } from '../lib/http/cursor.ts';
-import { HttpProblem, validationProblem } from '../lib/http/problem.ts';
+import { HttpProblem } from '../lib/http/problem.ts';
 import { newId, stableId } from '../lib/ids.ts';
 import { enqueue, relay } from '../lib/outbox.ts';
 import type { Publish } from '../lib/pubsub.ts';
@@ -51,15 +50,8 @@ const accepted = (order: { id: string; status: string; total: unknown; lines: un
 export function createOrderRoutes(deps: OrderRoutesDeps): Route[] {
   const { db, firestore } = deps;
   return [
-    {
-      method: 'POST',
-      path: /^\/v1\/orders\/?$/,
-      auth: 'required',
-      idempotent: true,
-      async handle({ req, caller, now, log, idempotencyKey }) {
-        const body = PlaceOrderRequest.safeParse(req.body);
-        if (!body.success) throw validationProblem(body.error, 'body');
-        const { items, payment, contact } = body.data;
+    route('placeOrder', async ({ body, caller, now, log, idempotencyKey }) => {
+        const { items, payment, contact } = body;
         const products = await withDeadline(getProducts(firestore, items.map((i) => i.productId)), deps.dependencyTimeoutMs, 'Firestore');
         const orderable = new Map([...products].filter(([, p]) => p.status === 'active'));
         const priced = priceOrder(items, orderable);
@@ -114,16 +106,9 @@ export function createOrderRoutes(deps: OrderRoutesDeps): Route[] {
         );
         log.info({ orderId, total: priced.total }, 'order placed');
         return accepted({ id: orderId, status: 'PENDING', total: priced.total, lines: priced.lines, createdAt: now });
-      },
-    },
-    {
-      method: 'GET',
-      path: /^\/v1\/orders\/?$/,
-      auth: 'required',
-      async handle({ req, caller }) {
-        const query = ListOrdersQuery.safeParse(req.query);
-        if (!query.success) throw validationProblem(query.error, 'query');
-        const { limit, cursor } = query.data;
+    }),
+    route('listOrders', async ({ query, caller }) => {
+        const { limit, cursor } = query;
         const after = cursor ? decodeCursor(cursor, Position) : undefined;
         const page = await listOrders(db, { customerId: caller.sub, limit: limit + 1, after });
         const items = page.slice(0, limit);
@@ -142,22 +127,15 @@ export function createOrderRoutes(deps: OrderRoutesDeps): Route[] {
               page.length > limit && last ? encodeCursor({ createdAt: last.createdAt.toISOString(), id: last.id }) : null,
           },
         };
-      },
-    },
-    {
-      method: 'GET',
-      path: /^\/v1\/orders\/([^/]+)$/,
-      auth: 'required',
-      async handle({ params, caller }) {
-        const id = z.uuid().safeParse(params[0]);
+    }),
+    route('getOrder', async ({ params, caller }) => {
         // Another customer's order and a malformed id both look like "no such order", so ids cannot be probed.
-        const order = id.success ? await getOrderView(db, id.data) : null;
+        const order = await getOrderView(db, params.orderId);
         if (!order || (order.customerId !== caller.sub && !caller.admin)) {
-          throw HttpProblem.of('not-found', `no order ${params[0]}`);
+          throw HttpProblem.of('not-found', `no order ${params.orderId}`);
         }
         const { customerId: _owner, ...view } = order;
         return { status: 200, body: view, headers: { 'Cache-Control': 'private, no-store' } };
-      },
-    },
+    }),
   ];
 }

@@ -1,9 +1,11 @@
-import { http } from '@google-cloud/functions-framework';
 import { config } from '../lib/config.ts';
 import { db } from '../lib/db/knex.ts';
 import { faults } from '../lib/faults.ts';
 import { firestore } from '../lib/firestore.ts';
 import { httpApi } from '../lib/http/api.ts';
+import { corsPolicy } from '../lib/http/headers.ts';
+import { rateLimits } from '../lib/http/limits.ts';
+import { serveHttp } from '../lib/http/serve.ts';
 import { postgresIdempotency } from '../lib/http/idempotency.ts';
 import { verifyToken } from '../lib/http/verifier.ts';
 import { logger } from '../lib/logger.ts';
@@ -12,7 +14,7 @@ import { createOrderRoutes } from './handler.ts';
 
 const cfg = config();
 
-http(
+serveHttp(
   'orders-api',
   httpApi({
     routes: createOrderRoutes({
@@ -27,6 +29,9 @@ http(
     }),
     verify: verifyToken,
     log: logger,
+    limits: rateLimits,
+    cors: corsPolicy(config().CORS_ALLOWED_ORIGINS),
+    clientIpFromRight: config().CLIENT_IP_FROM_RIGHT,
     idempotency: { store: () => postgresIdempotency(db()), ttlMs: cfg.IDEMPOTENCY_KEY_TTL_HOURS * 3_600_000, leaseMs: 60_000 },
   }),
 );

@@ -16,9 +16,8 @@ const sendJson = (res: http.ServerResponse, status: number, body: unknown, type 
 };
 
 /**
- * The local API base URL: routes `/v1/...` to the HTTP functions and serves the development issuer's keys. A
- * framework-level error page (the functions framework answers malformed JSON with HTML before the function runs)
- * becomes problem+json, as the production API edge will do.
+ * The local API base URL, as the load balancer is in production: routes each path to the HTTP function that serves
+ * it, and serves the development issuer's keys. The functions answer every error as problem+json themselves.
  */
 export async function startGateway(options: {
   port: number;
@@ -35,19 +34,6 @@ export async function startGateway(options: {
     const upstream = http.request(
       { host: '127.0.0.1', port: route.port, method: req.method, path: req.url, headers: { ...req.headers, 'x-forwarded-host': req.headers.host ?? '' } },
       (up) => {
-        const type = up.headers['content-type'] ?? '';
-        if ((up.statusCode ?? 500) >= 400 && type.startsWith('text/html')) {
-          up.resume();
-          const status = up.statusCode === 400 ? 400 : 502;
-          return sendJson(
-            res,
-            status,
-            status === 400
-              ? problem('malformed-request', { detail: 'the request could not be parsed; send valid JSON and a well-formed URL', instance: path })
-              : problem('service-unavailable', { detail: `${route.fn} failed`, instance: path }),
-            'application/problem+json',
-          );
-        }
         res.writeHead(up.statusCode ?? 502, up.headers);
         up.pipe(res);
       },

@@ -61,7 +61,15 @@ async function start(state: Shared): Promise<StackInfo> {
     // Tests wait on the sweeper and the watchdog, and call reconciliation themselves.
     scheduleEverySeconds: { 'outbox-sweep': 1, 'saga-watchdog': 1, 'saga-reconcile': null },
     // A stalled saga is nudged after 20 s: later than a dead-letter test takes to give a message up, soon enough for a test to wait.
-    functionEnv: { SAGA_STALL_SECONDS: '20', OUTBOX_SWEEP_AFTER_SECONDS: '2' },
+    // Quotas out of the way: the limit tests start a function of their own with small ones.
+    functionEnv: {
+      SAGA_STALL_SECONDS: '20',
+      OUTBOX_SWEEP_AFTER_SECONDS: '2',
+      RATE_LIMIT_READ_PER_MINUTE: '1000000',
+      RATE_LIMIT_ORDER_PER_MINUTE: '1000000',
+      RATE_LIMIT_ADMIN_WRITE_PER_MINUTE: '1000000',
+      MAX_OPEN_ORDERS_PER_CUSTOMER: '1000',
+    },
     onProgress: (step, done) => done && console.log(`[test stack] ${step} (${(done.ms / 1000).toFixed(1)} s)`),
     onServiceExit: (exit) => console.log(`[test stack] ${exit.message}`),
   });

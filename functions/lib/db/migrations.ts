@@ -211,7 +211,26 @@ const reliability: Migration = {
   },
 };
 
-const migrations: Migration[] = [initial, reliability];
+/** Rate-limit counters (rate-limiter-flexible's PostgreSQL store, when there is no Redis). */
+const apiEdge: Migration = {
+  name: '20261127_0003_rate_limits',
+  async up(knex) {
+    await knex.raw(`
+      CREATE TABLE rate_limits (
+        key varchar(255) PRIMARY KEY,
+        points integer NOT NULL DEFAULT 0,
+        expire bigint
+      );
+      CREATE INDEX rate_limits_expire ON rate_limits (expire);
+      CREATE INDEX orders_open_by_customer ON orders (customer_id) WHERE status = 'PENDING';
+    `);
+  },
+  async down(knex) {
+    await knex.raw(`DROP TABLE rate_limits; DROP INDEX orders_open_by_customer;`);
+  },
+};
+
+const migrations: Migration[] = [initial, reliability, apiEdge];
 
 /** Knex migration source over the migrations compiled into the code (no file-system discovery). */
 export const migrationSource: Knex.MigrationSource<Migration> = {

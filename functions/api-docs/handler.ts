@@ -1,0 +1,85 @@
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Request, Response } from '@google-cloud/functions-framework';
+import { problem } from '../../schemas/index.ts';
+import { applySecurityHeaders } from '../lib/http/headers.ts';
+import { sendProblem } from '../lib/http/problem.ts';
+
+/** The files of the reference page, from the renderer's package (swagger-ui-dist); nothing comes from a CDN. */
+const assets: Record<string, string> = {
+  'swagger-ui.css': 'text/css; charset=utf-8',
+  'index.css': 'text/css; charset=utf-8',
+  'swagger-ui-bundle.js': 'text/javascript; charset=utf-8',
+  'swagger-ui-standalone-preset.js': 'text/javascript; charset=utf-8',
+  'favicon-32x32.png': 'image/png',
+};
+
+const page = `<!doctype html>
+<html lang="en">
+<head>
+  <meta charset="utf-8">
+  <title>Saga Commerce API reference</title>
+  <meta name="viewport" content="width=device-width, initial-scale=1">
+  <link rel="stylesheet" href="/docs/swagger-ui.css">
+  <link rel="stylesheet" href="/docs/index.css">
+  <link rel="icon" type="image/png" href="/docs/favicon-32x32.png">
+</head>
+<body>
+  <div id="swagger-ui"></div>
+  <script src="/docs/swagger-ui-bundle.js"></script>
+  <script src="/docs/swagger-ui-standalone-preset.js"></script>
+  <script src="/docs/init.js"></script>
+</body>
+</html>
+`;
+
+/** Starts the renderer on the document this host serves; no validator badge (it would call validator.swagger.io). */
+const init = `window.ui = SwaggerUIBundle({
+  url: '/v1/openapi.json',
+  dom_id: '#swagger-ui',
+  deepLinking: true,
+  validatorUrl: null,
+  presets: [SwaggerUIBundle.presets.apis, SwaggerUIStandalonePreset],
+  layout: 'StandaloneLayout',
+});
+`;
+
+/** The base URL a client reached this API at, from the host it asked (through the load balancer or the gateway). */
+function baseUrlOf(req: Request): string {
+  const host = req.get('x-forwarded-host') || req.get('host') || '127.0.0.1:8080';
+  const proto = req.get('x-forwarded-proto')?.split(',')[0]?.trim() || req.protocol || 'http';
+  return `${proto}://${host}`;
+}
+
+/**
+ * The API's contract and its reference page: `GET /v1/openapi.json` (generated from the operations table, naming
+ * the host it was asked on as its server) and `GET /docs` with the renderer's files.
+ */
+export function createApiDocs(deps: { document: (serverUrl: string) => unknown; assetDir: string }) {
+  const documents = new Map<string, string>();
+  return async (req: Request, res: Response): Promise<void> => {
+    applySecurityHeaders(res);
+    if (req.method !== 'GET' && req.method !== 'HEAD') {
+      return sendProblem(res, problem('method-not-allowed', { detail: 'use GET', instance: req.path }), { Allow: 'GET, HEAD' });
+    }
+    if (req.path === '/v1/openapi.json') {
+      const url = baseUrlOf(req);
+      if (!documents.has(url)) documents.set(url, JSON.stringify(deps.document(url), null, 2));
+      res.status(200).set({ 'Cache-Control': 'public, max-age=300' }).type('application/json').send(documents.get(url));
+      return;
+    }
+    if (req.path === '/docs' || req.path === '/docs/') {
+      res.status(200).set({ 'Cache-Control': 'public, max-age=300' }).type('text/html; charset=utf-8').send(page);
+      return;
+    }
+    if (req.path === '/docs/init.js') {
+      res.status(200).set({ 'Cache-Control': 'public, max-age=300' }).type('text/javascript; charset=utf-8').send(init);
+      return;
+    }
+    const name = req.path.startsWith('/docs/') ? req.path.slice('/docs/'.length) : '';
+    const type = Object.hasOwn(assets, name) ? assets[name] : undefined;
+    if (!type) return sendProblem(res, problem('not-found', { detail: `no resource at ${req.path}; the reference is at /docs`, instance: req.path }));
+    const body = await readFile(join(deps.assetDir, name));
+    res.status(200).set({ 'Cache-Control': 'public, max-age=86400' }).type(type).send(body);
+  };
+}

@@ -1,0 +1,56 @@
+import { createRequire } from 'node:module';
+import { http, type Request, type Response } from '@google-cloud/functions-framework';
+import type { Logger } from '../logger.ts';
+import { answerFrameworkError, type HttpApi } from './api.ts';
+
+type Handle = (this: ExpressApp, req: Request, res: Response, callback?: (err?: unknown) => void) => void;
+interface ExpressApp {
+  request: object;
+  response: object;
+}
+
+let frontDoor: Pick<HttpApi, 'admit' | 'frameworkError'> | undefined;
+
+/**
+ * Puts a front door before the functions framework's own middleware. The framework reads and parses every body
+ * (up to 1 GB) before a function runs and answers what it cannot parse with an HTML page from Express's default
+ * error handler (functions-framework-nodejs#686). Its Express application is created after the function's module
+ * is loaded, so the application prototype of the framework's own copy of Express is wrapped here: each request is
+ * admitted first (route, body length and type, caller, rate limits, with no byte of the body read), and whatever the
+ * framework then fails on is answered as problem+json by the function.
+ */
+function installFrontDoor(door: Pick<HttpApi, 'admit' | 'frameworkError'>): void {
+  const installed = frontDoor !== undefined;
+  frontDoor = door;
+  if (installed) return;
+  const fromHere = createRequire(import.meta.url);
+  const express = createRequire(fromHere.resolve('@google-cloud/functions-framework'))('express') as { application: { handle: Handle } };
+  const original = express.application.handle;
+  express.application.handle = function handle(req, res, callback) {
+    // What Express's own handle does first, so that the front door sees an Express request and response.
+    Object.assign(req, { res });
+    Object.assign(res, { req });
+    Object.setPrototypeOf(req, this.request);
+    Object.setPrototypeOf(res, this.response);
+    const done = callback ?? ((err?: unknown) => frontDoor!.frameworkError(req, res, err));
+    frontDoor!.admit(req, res).then(
+      (admitted) => admitted && original.call(this, req, res, done),
+      (err: unknown) => frontDoor!.frameworkError(req, res, err),
+    );
+  };
+}
+
+/** Registers an HTTP API function behind its front door. */
+export function serveHttp(name: string, api: HttpApi): void {
+  installFrontDoor(api);
+  http(name, (req, res) => api.handle(req, res));
+}
+
+/**
+ * Registers an HTTP function that is not part of the operations table (a job Cloud Scheduler calls, the reference
+ * page): the same problem+json answers for whatever the framework cannot parse.
+ */
+export function serveHandler(name: string, job: (req: Request, res: Response) => Promise<void>, options: { log: () => Logger }): void {
+  installFrontDoor({ admit: async () => true, frameworkError: (req, res, err) => answerFrameworkError(req, res, err, options.log()) });
+  http(name, job);
+}
