@@ -94,7 +94,7 @@ export const functions = {
     publishes: ['catalog.product.changed'],
     // PostgreSQL holds the rate-limit counters when there is no Redis.
     uses: ['firestore', 'images', 'redis', 'postgres'],
-    capacity: { memory: '512Mi', maxInstances: 5, concurrency: 80, minInstances: 1, alwaysOnCpu: true },
+    capacity: { memory: '512Mi', maxInstances: 5, concurrency: 80, minInstances: 1, alwaysOnCpu: true, dbPool: 1 },
   },
   'admin-api': {
     trigger: 'http',

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { capacityOf, functionNames, subscriptions } from '../../schemas/index.ts';
+import { capacityOf, functionNames, functions, subscriptions } from '../../schemas/index.ts';
 import { connectionBudget, deployPlan, functionUrl, runtimeOf, shellLine, type DeployInputs } from './plan.ts';
 
 const inputs: DeployInputs = {
@@ -34,7 +34,7 @@ describe('deployPlan', () => {
       const capacity = capacityOf(fn);
       expect(flag(deploy, 'service-account')).toBe(`${fn}-sa@shop-prod.iam.gserviceaccount.com`);
       expect([flag(deploy, 'memory'), flag(deploy, 'max-instances'), flag(deploy, 'concurrency')]).toEqual([capacity.memory, String(capacity.maxInstances), String(capacity.concurrency)]);
-      expect(flag(deploy, 'ingress-settings')).toBe(['orders-api', 'catalog-api', 'admin-api'].includes(fn) ? 'internal-and-gclb' : 'internal-only');
+      expect(flag(deploy, 'ingress-settings')).toBe(functions[fn].trigger === 'http' ? 'internal-and-gclb' : 'internal-only');
     }
     expect(flag(lines({ domain: null }).find((l) => l.startsWith('gcloud functions deploy orders-api '))!, 'ingress-settings')).toBe('all');
   });

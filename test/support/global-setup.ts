@@ -69,6 +69,7 @@ async function start(state: Shared): Promise<StackInfo> {
       RATE_LIMIT_ORDER_PER_MINUTE: '1000000',
       RATE_LIMIT_ADMIN_WRITE_PER_MINUTE: '1000000',
       MAX_OPEN_ORDERS_PER_CUSTOMER: '1000',
+      CORS_ALLOWED_ORIGINS: 'https://shop.example',
     },
     onProgress: (step, done) => done && console.log(`[test stack] ${step} (${(done.ms / 1000).toFixed(1)} s)`),
     onServiceExit: (exit) => console.log(`[test stack] ${exit.message}`),

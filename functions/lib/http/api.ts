@@ -154,18 +154,19 @@ export function httpApi(options: {
  */
 export function answerFrameworkError(req: Request, res: Response, err: unknown, log: Logger): void {
   if (res.headersSent) return;
-  const type = (err as { type?: string } | undefined)?.type;
+  // body-parser names its failures by `type`; Express's router (a path it cannot decode) by `status`.
+  const { type, status } = (err ?? {}) as { type?: string; status?: number };
   if (type === 'request.aborted') return void log.info({ path: req.path }, 'the client went away while sending the body');
   const slug =
     err === undefined ? 'not-found'
-    : type === 'entity.parse.failed' || type === 'request.size.invalid' || type === 'stream.encoding.set' ? 'malformed-request'
-    : type === 'entity.too.large' ? 'payload-too-large'
-    : type === 'encoding.unsupported' || type === 'charset.unsupported' ? 'unsupported-media-type'
+    : type === 'entity.too.large' || status === 413 ? 'payload-too-large'
+    : type === 'encoding.unsupported' || type === 'charset.unsupported' || status === 415 ? 'unsupported-media-type'
+    : type === 'entity.parse.failed' || status === 400 ? 'malformed-request'
     : null;
   const failure = slug
     ? HttpProblem.of(slug, {
         'not-found': `no resource at ${req.path}`,
-        'malformed-request': 'the body is not valid JSON; send a JSON document with Content-Type: application/json',
+        'malformed-request': type === 'entity.parse.failed' ? 'the body is not valid JSON; send a JSON document with Content-Type: application/json' : 'the request could not be read (a malformed URL or body)',
         'payload-too-large': 'the body is larger than this operation takes',
         'unsupported-media-type': 'send the body as UTF-8 without a Content-Encoding',
       }[slug])
