@@ -1,14 +1,9 @@
 import { z } from 'zod';
 import { createDocument, type ZodOpenApiOperationObject, type ZodOpenApiPathsObject, type ZodOpenApiResponseObject } from 'zod-openapi';
 import { IdempotencyKey } from './http.ts';
-import { operationIds, operations, pathParamNames, problemsOf, type Operation, type ResponseHeader } from './operations.ts';
+import { API_VERSION, operationIds, operations, pathParamNames, problemsOf, type Operation, type ResponseHeader } from './operations.ts';
 import { PROBLEM_BASE, problem, problemTypes, type ProblemSlug } from './problems.ts';
 
-/**
- * The API's version. Raise the major version for a change that breaks a client (the compatibility check in
- * `npm test` fails on one otherwise), the minor version for an addition.
- */
-export const API_VERSION = '1.0.0';
 
 /** An RFC 9457 problem document as the API sends it. */
 export const ProblemDocument = z
@@ -22,29 +17,28 @@ export const ProblemDocument = z
   })
   .meta({ id: 'Problem' });
 
-const text = (description: string, example?: string) => z.string().meta({ description, ...(example ? { example } : {}) });
-
-/** Response headers, described once. */
-const responseHeaders: Record<ResponseHeader | 'X-Request-Id' | 'RateLimit' | 'RateLimit-Policy' | 'Retry-After' | 'Allow' | 'WWW-Authenticate', z.ZodString> = {
-  Location: text('Where the created or accepted resource can be read.'),
-  ETag: text('The version of what was answered; send it in If-Match to change it, or If-None-Match to revalidate.', 'W/"abc"'),
-  'Cache-Control': text('How long a cache may keep the answer.'),
-  'Idempotent-Replayed': text('`true` when this is the stored answer to an earlier request with the same Idempotency-Key.', 'true'),
-  'X-Request-Id': text('The request’s id (yours if you sent one, else generated); every log line of the request carries it.'),
-  RateLimit: text('IETF RateLimit: what is left of the caller’s quota in the current window.', '"customer-read";r=119;t=42'),
-  'RateLimit-Policy': text('IETF RateLimit-Policy: the quota that applies.', '"customer-read";q=120;w=60'),
-  'Retry-After': text('Seconds to wait before trying again.', '5'),
-  Allow: text('The methods the resource takes.'),
-  'WWW-Authenticate': text('How to authenticate.', 'Bearer'),
+/** Response headers, described once in `components.headers` and referred to from every answer. */
+const responseHeaders: Record<ResponseHeader | 'X-Request-Id' | 'RateLimit' | 'RateLimit-Policy' | 'Retry-After' | 'WWW-Authenticate', [string, string?]> = {
+  Location: ['Where the created or accepted resource can be read.'],
+  ETag: ['The version of what was answered; send it in If-Match to change it, or If-None-Match to revalidate.', 'W/"abc"'],
+  'Cache-Control': ['How long a cache may keep the answer.'],
+  'Idempotent-Replayed': ['`true` when this is the stored answer to an earlier request with the same Idempotency-Key.', 'true'],
+  'X-Request-Id': ['The request’s id (yours if you sent one, else generated); every log line of the request carries it.'],
+  RateLimit: ['IETF RateLimit: what is left of the caller’s quota in the current window.', '"read-caller";r=299;t=42'],
+  'RateLimit-Policy': ['IETF RateLimit-Policy: the quota that applies.', '"read-caller";q=300;w=60'],
+  'Retry-After': ['Seconds to wait before trying again.', '5'],
+  'WWW-Authenticate': ['How to authenticate.', 'Bearer'],
 };
-const headersOf = (names: readonly string[]) => z.object(Object.fromEntries(names.map((n) => [n, responseHeaders[n as keyof typeof responseHeaders]])));
+const headerComponents = Object.fromEntries(
+  Object.entries(responseHeaders).map(([name, [description, example]]) => [name, { description, schema: { type: 'string' as const, ...(example ? { examples: [example] } : {}) } }]),
+);
+const headersOf = (names: readonly string[]) => Object.fromEntries(names.map((n) => [n, { $ref: `#/components/headers/${n}` }]));
 
 /** Headers a problem of a status carries. */
 const problemHeaders = (status: number) => [
   'X-Request-Id',
   ...(status === 429 || status === 503 ? ['Retry-After', 'RateLimit', 'RateLimit-Policy'] : ['RateLimit', 'RateLimit-Policy']),
   ...(status === 401 ? ['WWW-Authenticate'] : []),
-  ...(status === 405 ? ['Allow'] : []),
 ];
 
 /** The problem responses of an operation, grouped by status, each problem type with an example. */
@@ -147,6 +141,7 @@ export function openApiDocument(options: { serverUrl?: string } = {}) {
       { name: 'Saga operations', description: 'Admins handle dead letters and stuck orders.' },
     ],
     components: {
+      headers: headerComponents,
       securitySchemes: {
         bearer: {
           type: 'http',

@@ -7,6 +7,12 @@ import { ListOrdersQuery, ListProductsQuery, OrderStatus, OrderView, PlaceOrderR
 import type { ProblemSlug } from './problems.ts';
 import type { FunctionName } from './topology.ts';
 
+/**
+ * The API's version. Raise the major version for a change that breaks a client (the compatibility check in
+ * `npm test` fails on one otherwise), the minor version for an addition.
+ */
+export const API_VERSION = '1.0.0';
+
 /** Who may call an operation: anyone, a signed-in customer (their own data only), or an admin. */
 export const Access = z.enum(['public', 'customer', 'admin']);
 export type Access = z.infer<typeof Access>;

@@ -4,6 +4,7 @@ import { pathToFileURL } from 'node:url';
 import type { z } from 'zod';
 import { Env } from '../functions/lib/config.ts';
 import { AUDIT_SUBSCRIPTION_SUFFIX, PROBLEM_BASE, capacityOf, functionNames, functions, problemTypes, publishTopicsOf, scheduledFunctions, subscriptions, usesOf, type FunctionSpec } from '../schemas/index.ts';
+import { writeContractFiles } from './contracts.ts';
 import { connectionBudget, pushAccountId, runtimeAccountId, runtimeOf, URL_MAP_FILE, urlMapYaml, type DeployInputs } from './deploy/plan.ts';
 
 const README = resolve(import.meta.dirname, '../README.md');
@@ -130,5 +131,6 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
   writeFileSync(README, renderReadme(readFileSync(README, 'utf8')));
   writeFileSync(DEPLOY_DOC, renderDeployDoc(readFileSync(DEPLOY_DOC, 'utf8')));
   writeFileSync(resolve(import.meta.dirname, '..', URL_MAP_FILE), urlMapYaml());
-  console.log(`README.md, docs/deploy.md and ${URL_MAP_FILE}: diagram, topology, jobs, configuration, problem and deploy tables, URL map regenerated`);
+  writeContractFiles();
+  console.log(`README.md, docs/deploy.md, ${URL_MAP_FILE} and docs/api: diagram, topology, jobs, configuration, problem and deploy tables, URL map, OpenAPI, AsyncAPI and event schemas regenerated`);
 }
