@@ -262,12 +262,28 @@ function parseBody(req: Request, spec: (typeof operations)[OperationId]): unknow
   if (!body) {
     const sent = req.rawBody?.length ? req.body : undefined;
     const empty = sent === undefined || (typeof sent === 'object' && sent !== null && !Array.isArray(sent) && !Buffer.isBuffer(sent) && Object.keys(sent).length === 0);
-    if (!empty) throw HttpProblem.of('validation-error', 'this operation takes no body', { errors: [{ path: 'body', message: 'must be empty' }] });
+    if (!empty) {
+      const fields = sent && typeof sent === 'object' && !Buffer.isBuffer(sent) ? Object.keys(sent).map((k) => JSON.stringify(k)).join(', ') : 'a value';
+      throw HttpProblem.of('validation-error', `this operation takes no body; it got ${fields}`, { errors: [{ path: 'body', message: `must be empty; got ${fields}` }] });
+    }
     return undefined;
   }
-  const parsed = body.schema.safeParse(req.rawBody?.length ? req.body : undefined);
+  const parsed = body.schema.safeParse(req.rawBody?.length ? jsonOf(req) : undefined);
   if (!parsed.success) throw validationProblem(parsed.error, 'body');
   return parsed.data;
+}
+
+/**
+ * The JSON body. The framework parses `application/json` itself; other JSON types (`application/merge-patch+json`)
+ * reach us as bytes.
+ */
+function jsonOf(req: Request): unknown {
+  if (!Buffer.isBuffer(req.body) && typeof req.body !== 'string') return req.body;
+  try {
+    return JSON.parse((req.rawBody ?? Buffer.from(String(req.body))).toString('utf8'));
+  } catch {
+    throw HttpProblem.of('malformed-request', 'the body is not valid JSON; send a JSON document');
+  }
 }
 
 /** Runs a request that carries an Idempotency-Key: once per key, replaying the stored answer afterwards. */
