@@ -11,8 +11,8 @@ import { createNotificationSend } from './handler.ts';
 const world = useSagaWorld();
 const smtp = () => createSmtpSender({ url: `smtp://127.0.0.1:${stack.smtpPort}`, from: 'test@saga-commerce.dev', timeoutMs: 3000 });
 const sms = () => createHttpSmsSender({ baseUrl: world.smsUrl, timeoutMs: 2000 });
-const runner = (over: { sendEmail?: SendEmail; sendSms?: SendSms } = {}) =>
-  stepRunner('notification-send', createNotificationSend({ db: world.db, sendEmail: over.sendEmail ?? smtp(), sendSms: over.sendSms ?? sms(), leaseMs: 20_000 }));
+const runner = (over: { sendEmail?: SendEmail; sendSms?: SendSms; maxSmsPerDay?: number } = {}) =>
+  stepRunner('notification-send', createNotificationSend({ db: world.db, sendEmail: over.sendEmail ?? smtp(), sendSms: over.sendSms ?? sms(), leaseMs: 20_000, maxSmsPerDay: over.maxSmsPerDay ?? 1000 }));
 const confirmed = (data: ReturnType<typeof placedData>) =>
   eventOf('order.confirmed', { orderId: data.orderId, customerId: data.customerId, total: data.total, lines: [{ productId: 'p', quantity: 1 }], contact: data.contact }, data.orderId);
 const phone = () => `+44770090${Math.floor(1000 + Math.random() * 8999)}`;
@@ -72,5 +72,24 @@ describe('notification-send against maildev (SMTP), PostgreSQL and an SMS sink',
     await expect(step.deliver({ type: 'order.confirmed', data: { contact: { phone: '+447700900999' } } })).resolves.toEqual([]);
     expect(step.deadLetters).toEqual([expect.objectContaining({ cause: 'poison' })]);
     expect(await textsTo(world, '+447700900999')).toEqual([]);
+  });
+
+  it('when a customer has had the day’s limit of text messages, then one more order is told by email only, and the SMS is recorded as refused', async () => {
+    const customerId = unique('chatty');
+    const orders = [0, 1, 2].map(() => placedData({ customerId, contact: { email: `${unique('n')}@example.com`, phone: phone() } }));
+    const step = runner({ maxSmsPerDay: 2 });
+    const first = await step.deliver(confirmed(orders[0]!));
+    const second = await step.deliver(confirmed(orders[1]!));
+    expect([...first, ...second].map((e) => e.type)).toEqual(['notification.sent', 'notification.sent', 'notification.sent', 'notification.sent']);
+    const third = await step.deliver(confirmed(orders[2]!));
+    expect(third).toEqual([
+      expect.objectContaining({ type: 'notification.sent', data: expect.objectContaining({ channel: 'email' }) }),
+      expect.objectContaining({ type: 'notification.failed', data: expect.objectContaining({ channel: 'sms', error: expect.stringMatching(/limit of 2 text messages a day/) }) }),
+    ]);
+    expect(await textsTo(world, orders[2]!.contact.phone!)).toEqual([]);
+    expect(await eventually(() => emailsTo(orders[2]!.contact.email), (m) => m.length === 1)).toHaveLength(1);
+    // Redelivered, the refusal stands: nothing is sent twice or late.
+    expect((await step.deliver(confirmed(orders[2]!))).map((e) => e.type)).toEqual(['notification.sent', 'notification.failed']);
+    expect(await textsTo(world, orders[2]!.contact.phone!)).toEqual([]);
   });
 });

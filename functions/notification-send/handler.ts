@@ -1,6 +1,6 @@
 import type { Knex } from 'knex';
 import type { Envelope, NotificationChannel } from '../../schemas/index.ts';
-import { claimNotification, markRejected, markSent, releaseClaim, type NotificationKey } from '../lib/db/notifications.repository.ts';
+import { claimNotification, markRejected, markSent, releaseClaim, smsCountSince, type NotificationKey } from '../lib/db/notifications.repository.ts';
 import { createEvent } from '../lib/events.ts';
 import { stableId } from '../lib/ids.ts';
 import { PermanentDeliveryError } from '../lib/notify/delivery.ts';
@@ -8,6 +8,8 @@ import type { SendEmail } from '../lib/notify/email.ts';
 import type { SendSms } from '../lib/notify/sms.ts';
 import type { StepHandler } from '../lib/step.ts';
 import { render } from './templates.ts';
+
+const DAY_MS = 24 * 3_600_000;
 
 /** Where the customer hears about an order: always email, and SMS when a phone number was given. */
 export function channelsFor(contact: { email: string; phone?: string }): { channel: NotificationChannel; to: string }[] {
@@ -25,10 +27,17 @@ type ChannelOutcome = { kind: 'announce'; event: Envelope } | { kind: 'retry'; e
  * recorded (notification.failed) without undoing the order. A crash between the provider's acceptance and the record
  * can still repeat a message after the lease, with the same Message-ID.
  */
-export function createNotificationSend(deps: { db: Knex; sendEmail: SendEmail; sendSms: SendSms; leaseMs: number }): StepHandler<'order.confirmed' | 'order.cancelled'> {
+export function createNotificationSend(deps: {
+  db: Knex;
+  sendEmail: SendEmail;
+  sendSms: SendSms;
+  leaseMs: number;
+  /** Text messages one customer may be sent per 24 hours; past it they hear by email only. */
+  maxSmsPerDay: number;
+}): StepHandler<'order.confirmed' | 'order.cancelled'> {
   const { db } = deps;
   return async (event, { now, log, signal }) => {
-    const { orderId, contact } = event.data;
+    const { orderId, customerId, contact } = event.data;
     const message = render(event);
     const announce = (channel: NotificationChannel, outcome: { providerMessageId: string } | { error: string }): ChannelOutcome => {
       const options = { correlationId: orderId, cause: event, now, key: `${message.template}/${channel}` };
@@ -43,10 +52,16 @@ export function createNotificationSend(deps: { db: Knex; sendEmail: SendEmail; s
 
     const deliver = async ({ channel, to }: { channel: NotificationChannel; to: string }): Promise<ChannelOutcome> => {
       const key: NotificationKey = { orderId, template: message.template, channel };
-      const held = await claimNotification(db, { ...key, id: stableId(orderId, message.template, channel), eventId: event.metadata.eventId, recipient: to, leaseMs: deps.leaseMs, now });
+      const held = await claimNotification(db, { ...key, id: stableId(orderId, message.template, channel), eventId: event.metadata.eventId, customerId, recipient: to, leaseMs: deps.leaseMs, now });
       if (held?.status === 'sent') return announce(channel, { providerMessageId: held.providerMessageId });
       if (held?.status === 'rejected') return announce(channel, { error: held.error });
       if (held?.status === 'sending') return { kind: 'retry', error: `${channel}: another delivery is sending it (claimed until ${held.claimedUntil.toISOString()})` };
+      if (channel === 'sms' && (await smsCountSince(db, customerId, new Date(now.getTime() - DAY_MS), orderId)) >= deps.maxSmsPerDay) {
+        const error = `the customer's limit of ${deps.maxSmsPerDay} text messages a day is reached; they hear by email`;
+        await markRejected(db, { ...key, error, now });
+        log.warn({ channel, customerId }, 'daily SMS limit reached; SMS not sent');
+        return announce(channel, { error });
+      }
       try {
         const idempotency = stableId(orderId, message.template, channel);
         const providerMessageId =

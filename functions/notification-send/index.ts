@@ -12,7 +12,7 @@ cloudEvent(
   pubsubStep(
     'notification-send',
     // A claim outlives the slowest send (three SMTP timeouts, twice) and the step's own deadline.
-    () => createNotificationSend({ db: db(), sendEmail, sendSms, leaseMs: Math.max(config().SMTP_TIMEOUT_MS * 7, config().HANDLER_TIMEOUT_MS) + 5000 }),
+    () => createNotificationSend({ db: db(), sendEmail, sendSms, leaseMs: Math.max(config().SMTP_TIMEOUT_MS * 7, config().HANDLER_TIMEOUT_MS) + 5000, maxSmsPerDay: config().MAX_SMS_PER_CUSTOMER_PER_DAY }),
     { failures: () => postgresFailures(db()) },
   ),
 );

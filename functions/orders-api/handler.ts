@@ -2,7 +2,7 @@ import type { Firestore } from '@google-cloud/firestore';
 import type { Knex } from 'knex';
 import { z } from 'zod';
 import { getProducts } from '../lib/catalog.ts';
-import { findOrder, getOrderView, insertOrder, listOrders, orderLines } from '../lib/db/orders.repository.ts';
+import { countOpenOrders, findOrder, getOrderView, insertOrder, listOrders, orderLines } from '../lib/db/orders.repository.ts';
 import { createEvent } from '../lib/events.ts';
 import { strikes, type Faults } from '../lib/faults.ts';
 import { route, type Reply, type Route } from '../lib/http/api.ts';
@@ -33,6 +33,8 @@ export interface OrderRoutesDeps {
   faults: () => Faults;
   /** Ends the process (fault injection: a crash between the commit and the publish). */
   crash: () => never;
+  /** Orders one customer may have PENDING at once. */
+  maxOpenOrders: number;
 }
 
 /** The 202 answer for an accepted order. */
@@ -77,6 +79,12 @@ export function createOrderRoutes(deps: OrderRoutesDeps): Route[] {
         let outboxIds: number[];
         try {
           outboxIds = await db.transaction(async (trx) => {
+            // One customer's orders are placed one at a time, so the count of open ones cannot be raced past.
+            await trx.raw('SELECT pg_advisory_xact_lock(hashtext(?))', [`open-orders:${caller.sub}`]);
+            const open = await countOpenOrders(trx, caller.sub, { except: orderId });
+            if (open >= deps.maxOpenOrders) {
+              throw HttpProblem.of('too-many-open-orders', `${open} of your orders are still being processed (at most ${deps.maxOpenOrders}); wait until one is confirmed or cancelled`);
+            }
             await insertOrder(trx, {
               id: orderId,
               customerId: caller.sub,

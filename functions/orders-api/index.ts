@@ -26,6 +26,7 @@ serveHttp(
       relayWaitMs: 1500,
       faults,
       crash: () => process.exit(70),
+      maxOpenOrders: cfg.MAX_OPEN_ORDERS_PER_CUSTOMER,
     }),
     verify: verifyToken,
     log: logger,

@@ -368,6 +368,8 @@ export async function startFunctionProcess(options: {
   signature: 'http' | 'cloudevent';
   port: number;
   env: Record<string, string>;
+  /** Variables the function must not inherit from this process. */
+  unset?: readonly string[];
   logDir: string;
   pidDir: string;
   onLine?: (line: string) => void;
@@ -386,7 +388,9 @@ export async function startFunctionProcess(options: {
       `--port=${options.port}`,
     ],
     cwd: root,
-    env: { ...process.env, ...options.env, FUNCTION_TARGET: options.name, NODE_ENV: 'development', NODE_OPTIONS: '' },
+    env: Object.fromEntries(
+      Object.entries({ ...process.env, ...options.env, FUNCTION_TARGET: options.name, NODE_ENV: 'development', NODE_OPTIONS: '' }).filter(([key]) => !options.unset?.includes(key)),
+    ),
     logFile,
     pidDir: options.pidDir,
     ...(options.onLine ? { onLine: options.onLine } : {}),

@@ -154,7 +154,7 @@ export function createDriver(world: World, options: { faults?: Partial<Record<Fu
     'order-cancel': () => createOrderCancel({ db }) as StepHandler<never>,
     'payment-release': () => createPaymentRelease({ db, provider }) as StepHandler<never>,
     'inventory-release': () => createInventoryRelease({ firestore: fs }) as StepHandler<never>,
-    'notification-send': () => createNotificationSend({ db, sendEmail, sendSms, leaseMs: timeoutMs * 4 }) as StepHandler<never>,
+    'notification-send': () => createNotificationSend({ db, sendEmail, sendSms, leaseMs: timeoutMs * 4, maxSmsPerDay: 1000 }) as StepHandler<never>,
   };
   const steps = new Map(
     Object.entries(factories).map(([fn, make]) => [

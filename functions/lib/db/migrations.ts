@@ -211,9 +211,12 @@ const reliability: Migration = {
   },
 };
 
-/** Rate-limit counters (rate-limiter-flexible's PostgreSQL store, when there is no Redis). */
+/**
+ * Limits: rate-limit counters (rate-limiter-flexible's PostgreSQL store, when there is no Redis), open orders per
+ * customer, text messages per customer and day.
+ */
 const apiEdge: Migration = {
-  name: '20261127_0003_rate_limits',
+  name: '20261127_0003_limits',
   async up(knex) {
     await knex.raw(`
       CREATE TABLE rate_limits (
@@ -223,10 +226,16 @@ const apiEdge: Migration = {
       );
       CREATE INDEX rate_limits_expire ON rate_limits (expire);
       CREATE INDEX orders_open_by_customer ON orders (customer_id) WHERE status = 'PENDING';
+      ALTER TABLE notifications ADD COLUMN customer_id text;
+      CREATE INDEX notifications_sms_by_customer ON notifications (customer_id, sent_at) WHERE channel = 'sms';
     `);
   },
   async down(knex) {
-    await knex.raw(`DROP TABLE rate_limits; DROP INDEX orders_open_by_customer;`);
+    await knex.raw(`
+      DROP TABLE rate_limits;
+      DROP INDEX orders_open_by_customer;
+      ALTER TABLE notifications DROP COLUMN customer_id;
+    `);
   },
 };
 

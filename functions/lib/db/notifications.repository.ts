@@ -21,17 +21,17 @@ export type NotificationState =
  */
 export async function claimNotification(
   db: Knex,
-  claim: NotificationKey & { id: string; eventId: string; recipient: string; leaseMs: number; now: Date },
+  claim: NotificationKey & { id: string; eventId: string; customerId: string; recipient: string; leaseMs: number; now: Date },
 ): Promise<NotificationState | null> {
   const until = new Date(claim.now.getTime() + claim.leaseMs);
   const won = await db.raw(
-    `INSERT INTO notifications (id, order_id, event_id, channel, template, recipient, status, claimed_until, attempts)
-     VALUES (?, ?, ?, ?, ?, ?, 'sending', ?, 1)
+    `INSERT INTO notifications (id, order_id, event_id, channel, template, customer_id, recipient, status, claimed_until, attempts)
+     VALUES (?, ?, ?, ?, ?, ?, ?, 'sending', ?, 1)
      ON CONFLICT (order_id, template, channel) DO UPDATE
        SET claimed_until = EXCLUDED.claimed_until, attempts = notifications.attempts + 1
        WHERE notifications.status = 'sending' AND notifications.claimed_until < ?
      RETURNING id`,
-    [claim.id, claim.orderId, claim.eventId, claim.channel, claim.template, claim.recipient, until, claim.now],
+    [claim.id, claim.orderId, claim.eventId, claim.channel, claim.template, claim.customerId, claim.recipient, until, claim.now],
   );
   if (won.rows.length > 0) return null;
   const row = await db('notifications').where({ order_id: claim.orderId, template: claim.template, channel: claim.channel }).first();
@@ -59,4 +59,14 @@ export async function releaseClaim(db: Knex, key: NotificationKey & { error: str
   await db('notifications')
     .where({ order_id: key.orderId, template: key.template, channel: key.channel, status: 'sending' })
     .update({ claimed_until: key.now, error: key.error.slice(0, 1000) });
+}
+
+/** Text messages a customer was sent (or is being sent) since a time, other than those of one order. */
+export async function smsCountSince(db: Knex, customerId: string, since: Date, exceptOrderId: string): Promise<number> {
+  const [row] = await db('notifications')
+    .where({ customer_id: customerId, channel: 'sms' })
+    .whereNot({ order_id: exceptOrderId })
+    .where((q) => q.where((s) => s.where({ status: 'sent' }).andWhere('sent_at', '>', since)).orWhere({ status: 'sending' }))
+    .count<{ count: string }[]>({ count: '*' });
+  return Number(row?.count ?? 0);
 }

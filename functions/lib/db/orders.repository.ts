@@ -128,6 +128,14 @@ export async function withOrderLock<T>(db: Knex, orderId: string, work: (trx: Kn
   return db.transaction(async (trx) => work(trx, await findOrder(trx, orderId, { lock: 'update' })));
 }
 
+/** How many of a customer's orders are still PENDING (other than one, when placing it again). */
+export async function countOpenOrders(db: Knex, customerId: string, options: { except?: string } = {}): Promise<number> {
+  const query = db('orders').where({ customer_id: customerId, status: 'PENDING' });
+  if (options.except) query.whereNot({ id: options.except });
+  const [row] = await query.count<{ count: string }[]>({ count: '*' });
+  return Number(row?.count ?? 0);
+}
+
 /** Moves a PENDING order to CONFIRMED or CANCELLED and records why (inside the caller's locked transaction). */
 export async function setOutcome(
   trx: Knex,

@@ -54,8 +54,11 @@ export function createRateLimits(options: { store: RateStore; quotas: RateQuotas
     return limiter;
   };
 
+  const store = options.store;
   return {
     async consume({ limit, caller, ip, res }) {
+      // A new instance's first requests would otherwise be counted in memory while Redis is still connecting.
+      if (store.kind === 'redis') await firstConnection(store.client, 500);
       const checks = [...(caller ? [{ who: 'caller' as const, key: caller }] : []), { who: 'ip' as const, key: ip }];
       const outcomes = await Promise.all(
         checks.map(async ({ who, key }) => {
@@ -86,6 +89,18 @@ export function createRateLimits(options: { store: RateStore; quotas: RateQuotas
       }
     },
   };
+}
+
+/** Waits (a bounded time) for a Redis client that is still making its first connection; a down one is not waited for. */
+function firstConnection(client: Redis, ms: number): Promise<void> {
+  if (client.status !== 'wait' && client.status !== 'connecting' && client.status !== 'connect') return Promise.resolve();
+  return new Promise((resolve) => {
+    const timer = setTimeout(resolve, ms);
+    client.once('ready', () => {
+      clearTimeout(timer);
+      resolve();
+    });
+  });
 }
 
 /** The quotas the configuration sets. */
