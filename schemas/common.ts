@@ -11,7 +11,11 @@ export const Money = z.object({
 export type Money = z.infer<typeof Money>;
 
 /** Identifier of a catalog product (Firestore document id). */
-export const ProductId = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'must be 1-64 letters, digits, _ or -');
+export const ProductId = z
+  .string()
+  .regex(/^[A-Za-z0-9_-]{1,64}$/, 'must be 1-64 letters, digits, _ or -')
+  // Firestore reserves document ids of the form __x__.
+  .refine((id) => !/^__.*__$/.test(id), { message: 'must not look like __name__ (reserved)' });
 
 /** Largest quantity a single order line may ask for. */
 export const MAX_LINE_QUANTITY = 100;
