@@ -189,7 +189,8 @@ export const operations = {
     limit: 'read',
     tag: 'Orders',
     summary: 'Read one of your orders',
-    description: 'Another customer’s order answers 404, as one that does not exist; an admin may read any order.',
+    description:
+      'Status (NEEDS_ATTENTION while an operator must act, with `attention.sagaStatus`), `cancellationReason`, `deadlineAt`, lines and totals, the payment with any refund, and the status history. Another customer’s order answers 404, as one that does not exist; an admin may read any order.',
     params: z.object({ orderId: OrderId }),
     responses: { 200: { description: 'The order with its lines, payment and history.', schema: OrderView } },
     problems: [],
@@ -202,7 +203,8 @@ export const operations = {
     limit: 'read',
     tag: 'Catalog',
     summary: 'Search and browse products',
-    description: 'Every search word must match (a word or its prefix); filters combine; facets count the whole result.',
+    description:
+      '`q`: every word must match a word or word prefix of the name, brand, attributes or description (case- and accent-insensitive). `category` includes its sub-categories; `brand`, `colour` and `size` take comma-separated values; `minPrice`/`maxPrice` are minor units; `inStock=true`. `sort`: relevance (without words: name), price_asc, price_desc, newest, name. Answers the page with the stock available now, the facets of the whole result (category, brand, price bands), the total and `nextCursor`. Weak ETag, 304 on If-None-Match, cacheable for 5 s.',
     query: ListProductsQuery,
     headers: [ifNoneMatch],
     responses: {
@@ -308,6 +310,7 @@ export const operations = {
     limit: 'admin-write',
     tag: 'Catalog administration',
     summary: 'Upload an image (JPEG, PNG or WebP, judged by its bytes)',
+    description: 'The raw image bytes as the body, at most 5 MB; stored in the images bucket and listed last in `imageUrls`. Anything that is not a JPEG, PNG or WebP by its content is 415.',
     params: z.object({ productId: ProductIdParam }),
     body: { kind: 'image', maxBytes: MAX_IMAGE_BYTES },
     headers: [idempotencyHeader],
@@ -372,7 +375,7 @@ export const operations = {
     limit: 'admin-write',
     tag: 'Saga operations',
     summary: 'Publish a dead letter’s event again',
-    description: 'The same event id: every consumer recognises what it already did.',
+    description: 'Publishes the original event again, with its event id, to its topic: every consumer recognises what it already did. A poison message cannot be replayed (409); discard it.',
     params: z.object({ deadLetterId: DeadLetterId }),
     headers: [idempotencyHeader],
     idempotent: true,
@@ -402,6 +405,8 @@ export const operations = {
     limit: 'admin-write',
     tag: 'Saga operations',
     summary: 'Drive an order’s saga on from where it stands',
+    description:
+      'Republishes the event that drives the order from where it stands: `order.placed` for a pending one, `order.confirmed` for a confirmed one not told, `order.cancelled` for a cancelled one whose money or stock is not back. Every step recognises what it already did.',
     params: z.object({ orderId: OrderId }),
     headers: [idempotencyHeader],
     idempotent: true,

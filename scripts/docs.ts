@@ -3,7 +3,7 @@ import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { z } from 'zod';
 import { Env } from '../functions/lib/config.ts';
-import { AUDIT_SUBSCRIPTION_SUFFIX, PROBLEM_BASE, capacityOf, functionNames, functions, problemTypes, publishTopicsOf, scheduledFunctions, subscriptions, usesOf, type FunctionSpec } from '../schemas/index.ts';
+import { AUDIT_SUBSCRIPTION_SUFFIX, PROBLEM_BASE, capacityOf, operationIds, operations, type Operation, functionNames, functions, problemTypes, publishTopicsOf, scheduledFunctions, subscriptions, usesOf, type FunctionSpec } from '../schemas/index.ts';
 import { writeContractFiles } from './contracts.ts';
 import { connectionBudget, pushAccountId, runtimeAccountId, runtimeOf, URL_MAP_FILE, urlMapYaml, type DeployInputs } from './deploy/plan.ts';
 
@@ -111,7 +111,18 @@ export function deployFunctionsTable(): string {
   ].join('\n');
 }
 
-const sections = { diagram: sagaDiagram, topology: topologyTable, jobs: jobsTable, config: configTable, problems: problemTable };
+/** Every operation of the HTTP API with who may call it and its limits, derived from the operations table. */
+export function operationsTable(): string {
+  const who = { public: 'anyone', customer: 'customer (own data)', admin: 'admin' };
+  const rows = operationIds.map((id) => {
+    const op: Operation = operations[id];
+    const body = op.body ? `${op.body.kind === 'image' ? 'image' : 'JSON'} ≤ ${op.body.maxBytes >= 1024 * 1024 ? `${op.body.maxBytes / 1024 / 1024} MB` : `${op.body.maxBytes / 1024} KiB`}` : '—';
+    return `| \`${op.method} ${op.path}\` | \`${id}\` | ${who[op.access]} | ${op.summary} | ${body} | \`${op.limit}\`${op.idempotent ? ', Idempotency-Key' : ''} |`;
+  });
+  return ['| method and path | operation | who | what | body | rate bucket |', '|---|---|---|---|---|---|', ...rows].join('\n');
+}
+
+const sections = { diagram: sagaDiagram, topology: topologyTable, jobs: jobsTable, config: configTable, problems: problemTable, operations: operationsTable };
 const deploySections = { 'deploy-functions': deployFunctionsTable };
 const DEPLOY_DOC = resolve(import.meta.dirname, '../docs/deploy.md');
 
