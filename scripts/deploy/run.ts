@@ -73,7 +73,8 @@ export async function runPlan(
     }
     const byResource = new Map<string, PlannedCommand[]>();
     for (const c of plan.commands.filter((c) => c.phase === phase)) byResource.set(c.resource, [...(byResource.get(c.resource) ?? []), c]);
-    const queues = [...byResource.values()];
+    // Longest chains first (the project's IAM policy takes one binding at a time): they set how long a phase takes.
+    const queues = [...byResource.values()].sort((a, b) => b.length - a.length);
     let failure: unknown = null;
     await Promise.all(
       Array.from({ length: Math.min(options.parallel, queues.length) }, async () => {
