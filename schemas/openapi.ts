@@ -133,7 +133,7 @@ export function openApiDocument(options: { serverUrl?: string } = {}) {
       license: { name: 'Apache 2.0', identifier: 'Apache-2.0' },
       contact: { name: 'Saga Commerce', url: 'https://saga-commerce.dev' },
     },
-    servers: [{ url: options.serverUrl ?? 'http://127.0.0.1:8080', description: options.serverUrl ? 'This API' : 'The local stack (npm run dev)' }],
+    servers: [{ url: options.serverUrl ?? 'http://127.0.0.1:8080', description: options.serverUrl === '/' ? 'This API (the host this document was read from)' : 'The local stack (npm run dev)' }],
     tags: [
       { name: 'Orders', description: 'Place orders and follow them.' },
       { name: 'Catalog', description: 'Search and read products.' },

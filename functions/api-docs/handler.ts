@@ -44,28 +44,20 @@ const init = `window.ui = SwaggerUIBundle({
 });
 `;
 
-/** The base URL a client reached this API at, from the host it asked (through the load balancer or the gateway). */
-function baseUrlOf(req: Request): string {
-  const host = req.get('x-forwarded-host') || req.get('host') || '127.0.0.1:8080';
-  const proto = req.get('x-forwarded-proto')?.split(',')[0]?.trim() || req.protocol || 'http';
-  return `${proto}://${host}`;
-}
-
 /**
- * The API's contract and its reference page: `GET /v1/openapi.json` (generated from the operations table, naming
- * the host it was asked on as its server) and `GET /docs` with the renderer's files.
+ * The API's contract and its reference page: `GET /v1/openapi.json` (generated once from the operations table; its
+ * server is `/`, the host it is read from, whatever name the client used) and `GET /docs` with the renderer's files.
  */
-export function createApiDocs(deps: { document: (serverUrl: string) => unknown; assetDir: string }) {
-  const documents = new Map<string, string>();
+export function createApiDocs(deps: { document: () => unknown; assetDir: string }) {
+  let document: string | undefined;
   return async (req: Request, res: Response): Promise<void> => {
     applySecurityHeaders(res);
     if (req.method !== 'GET' && req.method !== 'HEAD') {
       return sendProblem(res, problem('method-not-allowed', { detail: 'use GET', instance: req.path }), { Allow: 'GET, HEAD' });
     }
     if (req.path === '/v1/openapi.json') {
-      const url = baseUrlOf(req);
-      if (!documents.has(url)) documents.set(url, JSON.stringify(deps.document(url), null, 2));
-      res.status(200).set({ 'Cache-Control': 'public, max-age=300' }).type('application/json').send(documents.get(url));
+      document ??= JSON.stringify(deps.document(), null, 2);
+      res.status(200).set({ 'Cache-Control': 'public, max-age=300' }).type('application/json').send(document);
       return;
     }
     if (req.path === '/docs' || req.path === '/docs/') {

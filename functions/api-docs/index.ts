@@ -4,4 +4,4 @@ import { serveHandler } from '../lib/http/serve.ts';
 import { logger } from '../lib/logger.ts';
 import { createApiDocs } from './handler.ts';
 
-serveHandler('api-docs', createApiDocs({ document: (serverUrl) => openApiDocument({ serverUrl }), assetDir: absolutePath() }), { log: logger });
+serveHandler('api-docs', createApiDocs({ document: () => openApiDocument({ serverUrl: '/' }), assetDir: absolutePath() }), { log: logger });

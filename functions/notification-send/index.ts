@@ -1,13 +1,13 @@
-import { cloudEvent } from '@google-cloud/functions-framework';
 import { config } from '../lib/config.ts';
 import { db } from '../lib/db/knex.ts';
+import { serveEvents } from '../lib/http/serve.ts';
 import { sendEmail } from '../lib/notify/email.ts';
 import { sendSms } from '../lib/notify/sms.ts';
 import { postgresFailures } from '../lib/step-failures.ts';
 import { pubsubStep } from '../lib/step.ts';
 import { createNotificationSend } from './handler.ts';
 
-cloudEvent(
+serveEvents(
   'notification-send',
   pubsubStep(
     'notification-send',

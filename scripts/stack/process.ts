@@ -306,16 +306,30 @@ export function portIsFree(port: number): Promise<boolean> {
   });
 }
 
-/** A port the operating system says is free now. */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
+/** Ports handed out by this process, so two callers never get the same one before either listens. */
+const handedOut = new Set<number>();
+
+/** True when nothing listens on the port on any address. */
+const freeEverywhere = (port: number) =>
+  new Promise<boolean>((resolve) => {
     const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
+    server.once('error', () => resolve(false));
+    server.listen(port, () => server.close(() => resolve(true)));
   });
+
+/**
+ * A free port below Linux's ephemeral range (32768 and up). A port the system picks (port 0) comes from that range,
+ * where any outgoing connection may take it as its own local port before the service that was given it listens:
+ * a stack that starts a dozen processes over several seconds while its clients open hundreds of connections met that.
+ */
+export async function freePort(): Promise<number> {
+  for (let attempt = 0; attempt < 200; attempt++) {
+    const port = 20_000 + Math.floor(Math.random() * 12_000);
+    if (handedOut.has(port) || !(await freeEverywhere(port))) continue;
+    handedOut.add(port);
+    return port;
+  }
+  throw new Error('no free port between 20000 and 32000 after 200 tries; stop what holds them, or free some');
 }
 
 /** Listens on 127.0.0.1:port (0 for any free port); resolves to the server's URL and a close that drops open connections. */

@@ -1,10 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { functionNames, functions, operationIds, operations, pathParamNames, type FunctionName, type Operation } from '../../schemas/index.ts';
-import { api, stack, tokenFor, unique } from '../support/saga.ts';
+import { api, eventually, logLines, seedProduct, stack, tokenFor, unique } from '../support/saga.ts';
 import { rawRequest } from '../support/raw-http.ts';
 
 const PROBLEM = 'application/problem+json';
 const httpFunctions = functionNames.filter((fn) => functions[fn].trigger === 'http' || functions[fn].trigger === 'schedule');
+const eventFunctions = functionNames.filter((fn) => !httpFunctions.includes(fn));
 const apiFunctions = functionNames.filter((fn) => operationIds.some((id) => operations[id].fn === fn));
 
 /** A concrete path of an operation, with made-up ids. */
@@ -31,6 +32,23 @@ describe('every HTTP function, called directly with no gateway in front', () => 
       const text = await fetch(`${url}${pathOf(op)}`, { method: op.method, headers: { 'Content-Type': 'text/plain', Authorization: `Bearer ${admin}` }, body: 'hello' });
       expect({ fn, status: text.status, type: text.headers.get('content-type')?.split(';')[0] }).toEqual({ fn, status: 415, type: PROBLEM });
     }
+  });
+
+  it('when a push to an event function is not JSON, then it too answers problem+json (Pub/Sub retries, then dead-letters it)', async () => {
+    for (const fn of eventFunctions) {
+      const res = await fetch(`${stack.functionUrls[fn]}/projects/${stack.project}/topics/order.placed`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: '{"message": {' });
+      expect({ fn, status: res.status, type: res.headers.get('content-type')?.split(';')[0] }).toEqual({ fn, status: 400, type: PROBLEM });
+    }
+  });
+
+  it('when a request carries an X-Request-Id, then every log line of that request carries it', async () => {
+    const token = await tokenFor(unique('traced'));
+    const requestId = `trace-${unique('order')}`;
+    const product = await seedProduct({ available: 3 });
+    const placed = await api('/v1/orders', { token, headers: { 'X-Request-Id': requestId }, json: { items: [{ productId: product, quantity: 1 }], payment: { method: 'pm_card_visa' }, contact: { email: 'traced@example.com' } } });
+    expect(placed.headers.get('x-request-id')).toBe(requestId);
+    const lines = await eventually(async () => logLines('orders-api').filter((l) => l.requestId === requestId), (found) => found.some((l) => l.message === 'order placed'));
+    expect(lines.every((l) => l.requestId === requestId && typeof l.caller === 'string')).toBe(true);
   });
 
   it('when a body is larger than the operation takes, then it is refused with 413 before it is read or the caller checked', async () => {
@@ -95,10 +113,10 @@ describe('headers on every answer', () => {
 });
 
 describe('the published contract', () => {
-  it('when a client asks for /v1/openapi.json and /docs, then it gets the OpenAPI 3.1 document for this host and a reference page whose assets are served here', async () => {
+  it('when a client asks for /v1/openapi.json and /docs, then it gets the OpenAPI 3.1 document (its server: the host it came from) and a reference page whose assets are served here', async () => {
     const doc = await api('/v1/openapi.json');
     expect(doc.status).toBe(200);
-    expect(doc.body).toMatchObject({ openapi: '3.1.0', servers: [{ url: stack.api }] });
+    expect(doc.body).toMatchObject({ openapi: '3.1.0', servers: [{ url: '/' }] });
     const ids = Object.values(doc.body!.paths as Record<string, Record<string, { operationId: string }>>).flatMap((p) => Object.values(p).map((o) => o.operationId));
     expect(ids.sort()).toEqual([...operationIds].sort());
     const page = await fetch(`${stack.api}/docs`);

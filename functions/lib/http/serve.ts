@@ -1,6 +1,6 @@
 import { createRequire } from 'node:module';
-import { http, type Request, type Response } from '@google-cloud/functions-framework';
-import type { Logger } from '../logger.ts';
+import { cloudEvent, http, type CloudEventFunction, type Request, type Response } from '@google-cloud/functions-framework';
+import { logger, type Logger } from '../logger.ts';
 import { answerFrameworkError, type HttpApi } from './api.ts';
 
 type Handle = (this: ExpressApp, req: Request, res: Response, callback?: (err?: unknown) => void) => void;
@@ -53,4 +53,13 @@ export function serveHttp(name: string, api: HttpApi): void {
 export function serveHandler(name: string, job: (req: Request, res: Response) => Promise<void>, options: { log: () => Logger }): void {
   installFrontDoor({ admit: async () => true, frameworkError: (req, res, err) => answerFrameworkError(req, res, err, options.log()) });
   http(name, job);
+}
+
+/**
+ * Registers a function Pub/Sub pushes events to: a push that is not a readable event (malformed JSON) is answered
+ * as problem+json like everything else, and Pub/Sub retries it, then dead-letters it.
+ */
+export function serveEvents<T>(name: string, handler: CloudEventFunction<T>): void {
+  installFrontDoor({ admit: async () => true, frameworkError: (req, res, err) => answerFrameworkError(req, res, err, logger()) });
+  cloudEvent(name, handler);
 }
