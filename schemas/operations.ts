@@ -129,7 +129,7 @@ export interface Operation {
   params?: z.ZodObject;
   query?: z.ZodObject;
   body?: BodySpec;
-  headers?: { name: RequestHeader; required: boolean; description: string }[];
+  headers?: readonly { name: RequestHeader; required: boolean; description: string }[];
   /** Honours `Idempotency-Key`: a retry replays the first answer. */
   idempotent?: true;
   responses: Partial<Record<200 | 201 | 202 | 204 | 304, Answer>>;
@@ -147,6 +147,23 @@ const ifMatch = (required: boolean) =>
 const ifNoneMatch = { name: 'If-None-Match', required: false, description: 'An ETag you hold; an unchanged answer is 304 with no body.' } as const;
 const json = <S extends z.ZodType>(schema: S, maxBytes = MAX_JSON_BODY_BYTES, mediaType: 'application/json' | 'application/merge-patch+json' = 'application/json') =>
   ({ kind: 'json', schema, mediaType, maxBytes }) as const;
+
+/** Archiving and restoring a product: the same action on one product, in the two directions. */
+const productAction = <A extends 'archive' | 'restore'>(action: A, summary: string) =>
+  ({
+    fn: 'catalog-api',
+    method: 'POST',
+    path: `/v1/products/{productId}/${action}`,
+    access: 'admin',
+    limit: 'admin-write',
+    tag: 'Catalog administration',
+    summary,
+    params: z.object({ productId: ProductIdParam }),
+    headers: [idempotencyHeader, ifMatch(false)],
+    idempotent: true,
+    responses: { 200: { description: 'The product as it is now.', schema: AdminProductView, headers: ['ETag', 'Idempotent-Replayed'] } },
+    problems: ['conflict', 'precondition-failed', 'idempotency-key-reused', 'idempotency-key-in-use'],
+  }) as const;
 
 /**
  * Every operation of the HTTP API. The router, the OpenAPI document, the authorization tests and the fuzzer read
@@ -258,34 +275,8 @@ export const operations = {
     responses: { 200: { description: 'The product as it is now.', schema: AdminProductView, headers: ['ETag'] } },
     problems: ['precondition-required', 'precondition-failed'],
   },
-  archiveProduct: {
-    fn: 'catalog-api',
-    method: 'POST',
-    path: '/v1/products/{productId}/archive',
-    access: 'admin',
-    limit: 'admin-write',
-    tag: 'Catalog administration',
-    summary: 'Archive a product (hidden from shoppers, cannot be ordered)',
-    params: z.object({ productId: ProductIdParam }),
-    headers: [idempotencyHeader, ifMatch(false)],
-    idempotent: true,
-    responses: { 200: { description: 'The product as it is now.', schema: AdminProductView, headers: ['ETag', 'Idempotent-Replayed'] } },
-    problems: ['conflict', 'precondition-failed', 'idempotency-key-reused', 'idempotency-key-in-use'],
-  },
-  restoreProduct: {
-    fn: 'catalog-api',
-    method: 'POST',
-    path: '/v1/products/{productId}/restore',
-    access: 'admin',
-    limit: 'admin-write',
-    tag: 'Catalog administration',
-    summary: 'Restore an archived product',
-    params: z.object({ productId: ProductIdParam }),
-    headers: [idempotencyHeader, ifMatch(false)],
-    idempotent: true,
-    responses: { 200: { description: 'The product as it is now.', schema: AdminProductView, headers: ['ETag', 'Idempotent-Replayed'] } },
-    problems: ['conflict', 'precondition-failed', 'idempotency-key-reused', 'idempotency-key-in-use'],
-  },
+  archiveProduct: productAction('archive', 'Archive a product (hidden from shoppers, cannot be ordered)'),
+  restoreProduct: productAction('restore', 'Restore an archived product'),
   adjustStock: {
     fn: 'catalog-api',
     method: 'POST',

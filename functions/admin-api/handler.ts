@@ -51,63 +51,63 @@ export function createAdminRoutes(deps: { db: Knex; publish: Publish; relayWaitM
 
   return [
     route('listDeadLetters', async ({ query }) => {
-        const { limit, cursor, ...filter } = query;
-        const after = cursor ? decodeCursor(cursor, Position) : undefined;
-        const page = await listDeadLetters(db, { ...filter, limit: limit + 1, ...(after ? { after } : {}) });
-        const items = page.slice(0, limit);
-        const last = items.at(-1);
-        return {
-          status: 200,
-          headers: { 'Cache-Control': 'no-store' },
-          body: { items, nextCursor: page.length > limit && last ? encodeCursor({ at: last.deadLetteredAt, id: last.id }) : null },
-        };
+      const { limit, cursor, ...filter } = query;
+      const after = cursor ? decodeCursor(cursor, Position) : undefined;
+      const page = await listDeadLetters(db, { ...filter, limit: limit + 1, ...(after ? { after } : {}) });
+      const items = page.slice(0, limit);
+      const last = items.at(-1);
+      return {
+        status: 200,
+        headers: { 'Cache-Control': 'no-store' },
+        body: { items, nextCursor: page.length > limit && last ? encodeCursor({ at: last.deadLetteredAt, id: last.id }) : null },
+      };
     }),
     route('getDeadLetter', async ({ params }) => {
-        const { rawData: _raw, ...view } = await deadLetterOr404(db, params.deadLetterId);
-        return { status: 200, headers: { 'Cache-Control': 'no-store' }, body: view };
+      const { rawData: _raw, ...view } = await deadLetterOr404(db, params.deadLetterId);
+      return { status: 200, headers: { 'Cache-Control': 'no-store' }, body: view };
     }),
     route('replayDeadLetter', async ({ params, caller, now, log }) => {
-        const { view, ids } = await db.transaction(async (trx) => {
-          const letter = await deadLetterOr404(trx, params.deadLetterId);
-          if (letter.status !== 'open') throw HttpProblem.of('conflict', `dead letter ${letter.id} is already ${letter.status}`);
-          const event = replayable(letter);
-          // The original event, same id: every consumer of its topic sees it again and recognises what it already did.
-          const outboxIds = await enqueue(trx, [event], now);
-          await resolveDeadLetter(trx, letter.id, { status: 'replayed', by: caller.sub, reason: null, now });
-          await recordAdminAction(trx, { action: 'dead-letter.replay', target: letter.id, orderId: letter.orderId, actor: caller.sub, reason: null, now });
-          return { view: { ...letter, status: 'replayed' as const }, ids: outboxIds };
-        });
-        if (view.orderId) await withOrderLock(db, view.orderId, async (trx, order) => order && refreshAttention(trx, order, now));
-        await publishNow(ids, log);
-        log.info({ deadLetterId: view.id, eventType: view.eventType, orderId: view.orderId, by: caller.sub }, 'dead letter replayed');
-        const { rawData: _raw, ...body } = view;
-        return { status: 202, body };
+      const { view, ids } = await db.transaction(async (trx) => {
+        const letter = await deadLetterOr404(trx, params.deadLetterId);
+        if (letter.status !== 'open') throw HttpProblem.of('conflict', `dead letter ${letter.id} is already ${letter.status}`);
+        const event = replayable(letter);
+        // The original event, same id: every consumer of its topic sees it again and recognises what it already did.
+        const outboxIds = await enqueue(trx, [event], now);
+        await resolveDeadLetter(trx, letter.id, { status: 'replayed', by: caller.sub, reason: null, now });
+        await recordAdminAction(trx, { action: 'dead-letter.replay', target: letter.id, orderId: letter.orderId, actor: caller.sub, reason: null, now });
+        return { view: { ...letter, status: 'replayed' as const }, ids: outboxIds };
+      });
+      if (view.orderId) await withOrderLock(db, view.orderId, async (trx, order) => order && refreshAttention(trx, order, now));
+      await publishNow(ids, log);
+      log.info({ deadLetterId: view.id, eventType: view.eventType, orderId: view.orderId, by: caller.sub }, 'dead letter replayed');
+      const { rawData: _raw, ...body } = view;
+      return { status: 202, body };
     }),
     route('discardDeadLetter', async ({ body, params, caller, now, log }) => {
-        const view = await db.transaction(async (trx) => {
-          const letter = await deadLetterOr404(trx, params.deadLetterId);
-          if (letter.status !== 'open') throw HttpProblem.of('conflict', `dead letter ${letter.id} is already ${letter.status}`);
-          await resolveDeadLetter(trx, letter.id, { status: 'discarded', by: caller.sub, reason: body.reason, now });
-          await recordAdminAction(trx, { action: 'dead-letter.discard', target: letter.id, orderId: letter.orderId, actor: caller.sub, reason: body.reason, now });
-          return letter;
-        });
-        if (view.orderId) await withOrderLock(db, view.orderId, async (trx, order) => order && refreshAttention(trx, order, now));
-        log.info({ deadLetterId: view.id, by: caller.sub, reason: body.reason }, 'dead letter discarded');
-        const { rawData: _raw, ...rest } = view;
-        return { status: 200, body: { ...rest, status: 'discarded', resolution: { by: caller.sub, reason: body.reason, at: now.toISOString() } } };
+      const view = await db.transaction(async (trx) => {
+        const letter = await deadLetterOr404(trx, params.deadLetterId);
+        if (letter.status !== 'open') throw HttpProblem.of('conflict', `dead letter ${letter.id} is already ${letter.status}`);
+        await resolveDeadLetter(trx, letter.id, { status: 'discarded', by: caller.sub, reason: body.reason, now });
+        await recordAdminAction(trx, { action: 'dead-letter.discard', target: letter.id, orderId: letter.orderId, actor: caller.sub, reason: body.reason, now });
+        return letter;
+      });
+      if (view.orderId) await withOrderLock(db, view.orderId, async (trx, order) => order && refreshAttention(trx, order, now));
+      log.info({ deadLetterId: view.id, by: caller.sub, reason: body.reason }, 'dead letter discarded');
+      const { rawData: _raw, ...rest } = view;
+      return { status: 200, body: { ...rest, status: 'discarded', resolution: { by: caller.sub, reason: body.reason, at: now.toISOString() } } };
     }),
     route('retryOrder', async ({ params, caller, now, log }) => {
-        const orderId = params.orderId;
-        const { event, ids } = await withOrderLock(db, orderId, async (trx, order) => {
-          if (!order) throw HttpProblem.of('not-found', `no order ${orderId}`);
-          const driving = await drivingEvent(trx, order, now);
-          const outboxIds = await enqueue(trx, [driving], now);
-          await recordAdminAction(trx, { action: 'order.retry', target: order.id, orderId: order.id, actor: caller.sub, reason: null, now });
-          return { event: driving, ids: outboxIds };
-        });
-        await publishNow(ids, log);
-        log.info({ orderId, republished: event.type, by: caller.sub }, 'order retried');
-        return { status: 202, body: { orderId, republished: { type: event.type, eventId: event.metadata.eventId } } };
+      const orderId = params.orderId;
+      const { event, ids } = await withOrderLock(db, orderId, async (trx, order) => {
+        if (!order) throw HttpProblem.of('not-found', `no order ${orderId}`);
+        const driving = await drivingEvent(trx, order, now);
+        const outboxIds = await enqueue(trx, [driving], now);
+        await recordAdminAction(trx, { action: 'order.retry', target: order.id, orderId: order.id, actor: caller.sub, reason: null, now });
+        return { event: driving, ids: outboxIds };
+      });
+      await publishNow(ids, log);
+      log.info({ orderId, republished: event.type, by: caller.sub }, 'order retried');
+      return { status: 202, body: { orderId, republished: { type: event.type, eventId: event.metadata.eventId } } };
     }),
   ];
 }

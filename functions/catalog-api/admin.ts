@@ -74,79 +74,79 @@ export function createAdminRoutes(deps: {
   return [
     ...imageRoutes,
     route('createProduct', async ({ body, caller, now, log, idempotencyKey }) => {
-        const { stock, ...fields } = body;
-        // With a key, the id follows from it: a retry after a crash that lost the key's record finds the product.
-        const id = `p-${idempotencyKey ? stableId('product', caller.sub, idempotencyKey) : newId()}`;
-        const doc: ProductDoc = {
-          ...fields,
-          attributes: fields.attributes as Record<string, string[]>,
-          categories: categoryPath(fields.category),
-          images: [],
-          createdAt: now.toISOString(),
-          status: 'active',
-        };
-        const batch = fs.batch();
-        batch.create(productRef(id), doc);
-        batch.create(stockRef(id), { available: stock, updatedAt: Timestamp.fromDate(now) });
-        try {
-          await deps.commitChange(batch, { productId: id, change: 'created', version: `${COMMIT_TIME}-${stock}`, now, log });
-        } catch (err) {
-          if (codeOf(err) !== ALREADY_EXISTS) throw err;
-          if (!idempotencyKey) throw HttpProblem.of('conflict', `product ${id} exists`);
-          log.info({ productId: id }, 'product already created with this Idempotency-Key; answering as the first time');
-        }
-        const created = await current(id);
-        log.info({ productId: id }, 'product created');
-        return {
-          status: 201,
-          headers: { Location: `/v1/products/${id}`, ETag: created.etag, 'Cache-Control': 'no-store' },
-          body: { ...view(created.doc, created.available), status: created.doc.status },
-        };
+      const { stock, ...fields } = body;
+      // With a key, the id follows from it: a retry after a crash that lost the key's record finds the product.
+      const id = `p-${idempotencyKey ? stableId('product', caller.sub, idempotencyKey) : newId()}`;
+      const doc: ProductDoc = {
+        ...fields,
+        attributes: fields.attributes as Record<string, string[]>,
+        categories: categoryPath(fields.category),
+        images: [],
+        createdAt: now.toISOString(),
+        status: 'active',
+      };
+      const batch = fs.batch();
+      batch.create(productRef(id), doc);
+      batch.create(stockRef(id), { available: stock, updatedAt: Timestamp.fromDate(now) });
+      try {
+        await deps.commitChange(batch, { productId: id, change: 'created', version: `${COMMIT_TIME}-${stock}`, now, log });
+      } catch (err) {
+        if (codeOf(err) !== ALREADY_EXISTS) throw err;
+        if (!idempotencyKey) throw HttpProblem.of('conflict', `product ${id} exists`);
+        log.info({ productId: id }, 'product already created with this Idempotency-Key; answering as the first time');
+      }
+      const created = await current(id);
+      log.info({ productId: id }, 'product created');
+      return {
+        status: 201,
+        headers: { Location: `/v1/products/${id}`, ETag: created.etag, 'Cache-Control': 'no-store' },
+        body: { ...view(created.doc, created.available), status: created.doc.status },
+      };
     }),
     route('updateProduct', async ({ req, params, body, now, log }) => {
-        const ifMatch = req.get('if-match');
-        if (!ifMatch) throw HttpProblem.of('precondition-required', 'send If-Match with the ETag of the product you read');
-        const { category, ...rest } = body;
-        return write(params.productId, ifMatch, () => ({ ...rest, ...(category ? { category, categories: categoryPath(category) } : {}) }), 'updated', now, log);
+      const ifMatch = req.get('if-match');
+      if (!ifMatch) throw HttpProblem.of('precondition-required', 'send If-Match with the ETag of the product you read');
+      const { category, ...rest } = body;
+      return write(params.productId, ifMatch, () => ({ ...rest, ...(category ? { category, categories: categoryPath(category) } : {}) }), 'updated', now, log);
     }),
     ...(['archive', 'restore'] as const).map((action) =>
       route(action === 'archive' ? 'archiveProduct' : 'restoreProduct', async ({ req, params, now, log }) => {
-          const status = action === 'archive' ? 'archived' : 'active';
-          const { doc } = await current(params.productId);
-          if (doc.status === status) throw HttpProblem.of('conflict', `product ${doc.id} is already ${status}`);
-          return write(params.productId, req.get('if-match'), () => ({ status }), action === 'archive' ? 'archived' : 'restored', now, log);
+        const status = action === 'archive' ? 'archived' : 'active';
+        const { doc } = await current(params.productId);
+        if (doc.status === status) throw HttpProblem.of('conflict', `product ${doc.id} is already ${status}`);
+        return write(params.productId, req.get('if-match'), () => ({ status }), action === 'archive' ? 'archived' : 'restored', now, log);
       }),
     ),
     route('adjustStock', async ({ body, params, caller, now, log, idempotencyKey }) => {
-        const id = params.productId;
-        const { snap: product } = await current(id);
-        // Each adjustment is a ledger entry created in the same batch; with a key its id follows from the key, so a
-        // retry after a crash that lost the key's record finds it instead of adjusting twice.
-        const entry = adjustmentRef(idempotencyKey ? stableId('stock-adjustment', caller.sub, idempotencyKey) : newId());
-        // The same optimistic rule as a reservation: read, decide, write only if nobody wrote in between.
-        for (let attempt = 1; attempt <= STOCK_ATTEMPTS; attempt++) {
-          const [snap, done] = await deps.bounded(fs.getAll(stockRef(id), entry));
-          if (done!.exists) {
-            const available = done!.get('availableAfter') as number;
-            return { status: 200, headers: { ETag: productEtag(versionOf(product.updateTime!), available), 'Cache-Control': 'no-store' }, body: { productId: id, available } };
-          }
-          const available = snap!.exists ? StockDoc.parse(snap!.data()).available : 0;
-          const next = available + body.delta;
-          if (next < 0) throw HttpProblem.of('insufficient-stock', `only ${available} in stock; cannot remove ${-body.delta}`);
-          const batch = fs.batch();
-          if (snap!.exists) batch.update(stockRef(id), { available: next, updatedAt: Timestamp.fromDate(now) }, { lastUpdateTime: snap!.updateTime! });
-          else batch.create(stockRef(id), { available: next, updatedAt: Timestamp.fromDate(now) });
-          batch.create(entry, { productId: id, delta: body.delta, reason: body.reason, by: caller.sub, at: Timestamp.fromDate(now), availableAfter: next });
-          try {
-            await deps.commitChange(batch, { productId: id, change: 'stock_adjusted', version: `${versionOf(product.updateTime!)}-${next}`, now, log });
-          } catch (err) {
-            if (codeOf(err) === FAILED_PRECONDITION || codeOf(err) === ALREADY_EXISTS) continue;
-            throw err;
-          }
-          log.info({ productId: id, delta: body.delta, reason: body.reason, available: next }, 'stock adjusted');
-          return { status: 200, headers: { ETag: productEtag(versionOf(product.updateTime!), next), 'Cache-Control': 'no-store' }, body: { productId: id, available: next } };
+      const id = params.productId;
+      const { snap: product } = await current(id);
+      // Each adjustment is a ledger entry created in the same batch; with a key its id follows from the key, so a
+      // retry after a crash that lost the key's record finds it instead of adjusting twice.
+      const entry = adjustmentRef(idempotencyKey ? stableId('stock-adjustment', caller.sub, idempotencyKey) : newId());
+      // The same optimistic rule as a reservation: read, decide, write only if nobody wrote in between.
+      for (let attempt = 1; attempt <= STOCK_ATTEMPTS; attempt++) {
+        const [snap, done] = await deps.bounded(fs.getAll(stockRef(id), entry));
+        if (done!.exists) {
+          const available = done!.get('availableAfter') as number;
+          return { status: 200, headers: { ETag: productEtag(versionOf(product.updateTime!), available), 'Cache-Control': 'no-store' }, body: { productId: id, available } };
         }
-        throw HttpProblem.of('service-unavailable', 'stock kept changing; retry the adjustment');
+        const available = snap!.exists ? StockDoc.parse(snap!.data()).available : 0;
+        const next = available + body.delta;
+        if (next < 0) throw HttpProblem.of('insufficient-stock', `only ${available} in stock; cannot remove ${-body.delta}`);
+        const batch = fs.batch();
+        if (snap!.exists) batch.update(stockRef(id), { available: next, updatedAt: Timestamp.fromDate(now) }, { lastUpdateTime: snap!.updateTime! });
+        else batch.create(stockRef(id), { available: next, updatedAt: Timestamp.fromDate(now) });
+        batch.create(entry, { productId: id, delta: body.delta, reason: body.reason, by: caller.sub, at: Timestamp.fromDate(now), availableAfter: next });
+        try {
+          await deps.commitChange(batch, { productId: id, change: 'stock_adjusted', version: `${versionOf(product.updateTime!)}-${next}`, now, log });
+        } catch (err) {
+          if (codeOf(err) === FAILED_PRECONDITION || codeOf(err) === ALREADY_EXISTS) continue;
+          throw err;
+        }
+        log.info({ productId: id, delta: body.delta, reason: body.reason, available: next }, 'stock adjusted');
+        return { status: 200, headers: { ETag: productEtag(versionOf(product.updateTime!), next), 'Cache-Control': 'no-store' }, body: { productId: id, available: next } };
+      }
+      throw HttpProblem.of('service-unavailable', 'stock kept changing; retry the adjustment');
     }),
   ];
 }

@@ -76,53 +76,53 @@ export function createCatalogRoutes(deps: {
 
   return [
     route('listProducts', async ({ req, query }) => {
-        const { q, category, brand, minPrice, maxPrice, inStock, sort, limit, cursor } = query;
-        const attributes = Object.fromEntries(
-          attributeNames.flatMap((name) => {
-            const values = (query as Record<string, unknown>)[name] as string[] | undefined;
-            return values ? [[name, values]] : [];
-          }),
-        );
-        const position = cursor ? decodeCursor(cursor, Position) : undefined;
-        // Waiting for the projection's first load is bounded (Firestore may be down); rebuilding it is local work.
-        await bounded(deps.projection.ready());
-        const result = search(await deps.projection.index(), {
-          q, category, brands: brand, minPrice, maxPrice, inStock, attributes, sort, limit,
-          ...(position ? { after: { key: position.k, id: position.i } } : {}),
+      const { q, category, brand, minPrice, maxPrice, inStock, sort, limit, cursor } = query;
+      const attributes = Object.fromEntries(
+        attributeNames.flatMap((name) => {
+          const values = (query as Record<string, unknown>)[name] as string[] | undefined;
+          return values ? [[name, values]] : [];
+        }),
+      );
+      const position = cursor ? decodeCursor(cursor, Position) : undefined;
+      // Waiting for the projection's first load is bounded (Firestore may be down); rebuilding it is local work.
+      await bounded(deps.projection.ready());
+      const result = search(await deps.projection.index(), {
+        q, category, brands: brand, minPrice, maxPrice, inStock, attributes, sort, limit,
+        ...(position ? { after: { key: position.k, id: position.i } } : {}),
+      });
+      if (position && position.s !== result.sort) {
+        throw HttpProblem.of('validation-error', 'query.cursor: belongs to another sort order', {
+          errors: [{ path: 'query.cursor', message: 'belongs to another sort order; start again without a cursor' }],
         });
-        if (position && position.s !== result.sort) {
-          throw HttpProblem.of('validation-error', 'query.cursor: belongs to another sort order', {
-            errors: [{ path: 'query.cursor', message: 'belongs to another sort order; start again without a cursor' }],
-          });
-        }
-        // Stock shown is read now from the source of truth; the projection's copy only filters.
-        const available = await bounded(getAvailable(firestore, result.items.map((p) => p.id)));
-        const body = {
-          items: result.items.map((p) => view(p, available.get(p.id) ?? 0)),
-          facets: result.facets,
-          total: result.total,
-          nextCursor: result.next ? encodeCursor({ s: result.sort, k: result.next.key, i: result.next.id }) : null,
-        };
-        const etag = `W/"${createHash('sha256').update(JSON.stringify(body)).digest('base64url').slice(0, 27)}"`;
-        const headers = { ETag: etag, 'Cache-Control': PUBLIC_CACHE };
-        return notModified(req, etag) ? { status: 304, headers } : { status: 200, headers, body };
+      }
+      // Stock shown is read now from the source of truth; the projection's copy only filters.
+      const available = await bounded(getAvailable(firestore, result.items.map((p) => p.id)));
+      const body = {
+        items: result.items.map((p) => view(p, available.get(p.id) ?? 0)),
+        facets: result.facets,
+        total: result.total,
+        nextCursor: result.next ? encodeCursor({ s: result.sort, k: result.next.key, i: result.next.id }) : null,
+      };
+      const etag = `W/"${createHash('sha256').update(JSON.stringify(body)).digest('base64url').slice(0, 27)}"`;
+      const headers = { ETag: etag, 'Cache-Control': PUBLIC_CACHE };
+      return notModified(req, etag) ? { status: 304, headers } : { status: 200, headers, body };
     }),
     route('getProduct', async ({ req, params, caller }) => {
-        const id = params.productId;
-        const started = performance.now();
-        const found = await readProduct(id);
-        const readMs = performance.now() - started;
-        const admin = caller?.admin === true;
-        if (!found || (found.doc.status === 'archived' && !admin)) throw HttpProblem.of('not-found', `no product ${id}`);
-        const { doc, available, etag } = found;
-        const headers = {
-          ETag: etag,
-          'Cache-Control': admin ? 'private, no-store' : PUBLIC_CACHE,
-          'Server-Timing': `read;desc="${found.source}";dur=${readMs.toFixed(2)}`,
-        };
-        if (notModified(req, etag)) return { status: 304, headers };
-        const product = { id, ...doc };
-        return { status: 200, headers, body: admin ? { ...view(product, available), status: doc.status } : view(product, available) };
+      const id = params.productId;
+      const started = performance.now();
+      const found = await readProduct(id);
+      const readMs = performance.now() - started;
+      const admin = caller?.admin === true;
+      if (!found || (found.doc.status === 'archived' && !admin)) throw HttpProblem.of('not-found', `no product ${id}`);
+      const { doc, available, etag } = found;
+      const headers = {
+        ETag: etag,
+        'Cache-Control': admin ? 'private, no-store' : PUBLIC_CACHE,
+        'Server-Timing': `read;desc="${found.source}";dur=${readMs.toFixed(2)}`,
+      };
+      if (notModified(req, etag)) return { status: 304, headers };
+      const product = { id, ...doc };
+      return { status: 200, headers, body: admin ? { ...view(product, available), status: doc.status } : view(product, available) };
     }),
     ...createAdminRoutes({ firestore, storage: deps.storage, ...deps.images, commitChange: deps.commitChange, bounded }),
   ];

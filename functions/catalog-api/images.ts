@@ -61,56 +61,56 @@ export function createImageRoutes(deps: {
 
   return [
     route('uploadProductImage', async ({ body: bytes, params, caller, now, log, idempotencyKey }) => {
-        const id = params.productId;
-        if (bytes.length === 0) throw HttpProblem.of('validation-error', 'send the image bytes as the body', { errors: [{ path: 'body', message: 'is empty' }] });
-        const type = await imageTypeOf(bytes);
-        if (!type) throw HttpProblem.of('unsupported-media-type', 'the body is not a JPEG, PNG or WebP image (judged by its content)');
-        if (!(await productRef(id).get()).exists) throw HttpProblem.of('not-found', `no product ${id}`);
-        // With a key, a retry uploads to the same object and finds the image already listed.
-        const imageId = idempotencyKey ? stableId('image', caller.sub, idempotencyKey) : newId();
-        const object = `products/${id}/${imageId}.${type.ext}`;
-        await bucket().file(object).save(bytes, {
-          resumable: false,
-          contentType: type.mime,
-          metadata: { cacheControl: 'public, max-age=31536000, immutable' },
-        });
-        const image: ProductImage = { id: imageId, object, url: `${deps.publicUrl}/${deps.bucket}/${object}`, contentType: type.mime, bytes: bytes.length };
-        try {
-          await updateImages(id, (images) => {
-            if (images.some((i) => i.id === image.id)) return images;
-            if (images.length >= MAX_IMAGES) throw HttpProblem.of('conflict', `a product has at most ${MAX_IMAGES} images`);
-            return [...images, image];
-          }, now, log);
-        } catch (err) {
-          // The object is not referenced by the product: remove it again.
-          await bucket().file(object).delete({ ignoreNotFound: true });
-          throw err;
-        }
-        return { status: 201, headers: { Location: image.url }, body: { id: image.id, url: image.url, contentType: image.contentType, bytes: image.bytes } };
+      const id = params.productId;
+      if (bytes.length === 0) throw HttpProblem.of('validation-error', 'send the image bytes as the body', { errors: [{ path: 'body', message: 'is empty' }] });
+      const type = await imageTypeOf(bytes);
+      if (!type) throw HttpProblem.of('unsupported-media-type', 'the body is not a JPEG, PNG or WebP image (judged by its content)');
+      if (!(await productRef(id).get()).exists) throw HttpProblem.of('not-found', `no product ${id}`);
+      // With a key, a retry uploads to the same object and finds the image already listed.
+      const imageId = idempotencyKey ? stableId('image', caller.sub, idempotencyKey) : newId();
+      const object = `products/${id}/${imageId}.${type.ext}`;
+      await bucket().file(object).save(bytes, {
+        resumable: false,
+        contentType: type.mime,
+        metadata: { cacheControl: 'public, max-age=31536000, immutable' },
+      });
+      const image: ProductImage = { id: imageId, object, url: `${deps.publicUrl}/${deps.bucket}/${object}`, contentType: type.mime, bytes: bytes.length };
+      try {
+        await updateImages(id, (images) => {
+          if (images.some((i) => i.id === image.id)) return images;
+          if (images.length >= MAX_IMAGES) throw HttpProblem.of('conflict', `a product has at most ${MAX_IMAGES} images`);
+          return [...images, image];
+        }, now, log);
+      } catch (err) {
+        // The object is not referenced by the product: remove it again.
+        await bucket().file(object).delete({ ignoreNotFound: true });
+        throw err;
+      }
+      return { status: 201, headers: { Location: image.url }, body: { id: image.id, url: image.url, contentType: image.contentType, bytes: image.bytes } };
     }),
     route('reorderProductImages', async ({ body, params, now, log }) => {
-        const wanted = body.imageIds;
-        const images = await updateImages(params.productId, (current) => {
-          const byId = new Map(current.map((i) => [i.id, i]));
-          if (wanted.length !== current.length || new Set(wanted).size !== wanted.length || !wanted.every((w) => byId.has(w))) {
-            throw HttpProblem.of('validation-error', 'imageIds must list every image of the product once', {
-              errors: [{ path: 'body.imageIds', message: `must be an order of ${current.map((i) => i.id).join(', ')}` }],
-            });
-          }
-          return wanted.map((w) => byId.get(w)!);
-        }, now, log);
-        return { status: 200, body: { imageUrls: images.map((i) => i.url), imageIds: images.map((i) => i.id) } };
+      const wanted = body.imageIds;
+      const images = await updateImages(params.productId, (current) => {
+        const byId = new Map(current.map((i) => [i.id, i]));
+        if (wanted.length !== current.length || new Set(wanted).size !== wanted.length || !wanted.every((w) => byId.has(w))) {
+          throw HttpProblem.of('validation-error', 'imageIds must list every image of the product once', {
+            errors: [{ path: 'body.imageIds', message: `must be an order of ${current.map((i) => i.id).join(', ')}` }],
+          });
+        }
+        return wanted.map((w) => byId.get(w)!);
+      }, now, log);
+      return { status: 200, body: { imageUrls: images.map((i) => i.url), imageIds: images.map((i) => i.id) } };
     }),
     route('deleteProductImage', async ({ params, now, log }) => {
-        const { productId: id, imageId } = params;
-        let removed: ProductImage | undefined;
-        await updateImages(id, (images) => {
-          removed = images.find((i) => i.id === imageId);
-          if (!removed) throw HttpProblem.of('not-found', `product ${id} has no image ${imageId}`);
-          return images.filter((i) => i.id !== imageId);
-        }, now, log);
-        await bucket().file(removed!.object).delete({ ignoreNotFound: true });
-        return { status: 204 };
+      const { productId: id, imageId } = params;
+      let removed: ProductImage | undefined;
+      await updateImages(id, (images) => {
+        removed = images.find((i) => i.id === imageId);
+        if (!removed) throw HttpProblem.of('not-found', `product ${id} has no image ${imageId}`);
+        return images.filter((i) => i.id !== imageId);
+      }, now, log);
+      await bucket().file(removed!.object).delete({ ignoreNotFound: true });
+      return { status: 204 };
     }),
   ];
 }

@@ -53,97 +53,97 @@ export function createOrderRoutes(deps: OrderRoutesDeps): Route[] {
   const { db, firestore } = deps;
   return [
     route('placeOrder', async ({ body, caller, now, log, idempotencyKey }) => {
-        const { items, payment, contact } = body;
-        const products = await withDeadline(getProducts(firestore, items.map((i) => i.productId)), deps.dependencyTimeoutMs, 'Firestore');
-        const orderable = new Map([...products].filter(([, p]) => p.status === 'active'));
-        const priced = priceOrder(items, orderable);
-        if (!priced.ok) {
-          throw priced.problem === 'unknown-product'
-            ? HttpProblem.of('unknown-product', `unknown products: ${priced.productIds.join(', ')}`)
-            : HttpProblem.of('mixed-currencies', `products are priced in ${priced.currencies.join(', ')}`);
-        }
-        // With a key, the order's id follows from it: a retry after a crash that lost the key's record finds the order.
-        const orderId = idempotencyKey ? stableId('order', caller.sub, idempotencyKey) : newId();
-        const placed = createEvent(
-          'order.placed',
-          {
-            orderId,
+      const { items, payment, contact } = body;
+      const products = await withDeadline(getProducts(firestore, items.map((i) => i.productId)), deps.dependencyTimeoutMs, 'Firestore');
+      const orderable = new Map([...products].filter(([, p]) => p.status === 'active'));
+      const priced = priceOrder(items, orderable);
+      if (!priced.ok) {
+        throw priced.problem === 'unknown-product'
+          ? HttpProblem.of('unknown-product', `unknown products: ${priced.productIds.join(', ')}`)
+          : HttpProblem.of('mixed-currencies', `products are priced in ${priced.currencies.join(', ')}`);
+      }
+      // With a key, the order's id follows from it: a retry after a crash that lost the key's record finds the order.
+      const orderId = idempotencyKey ? stableId('order', caller.sub, idempotencyKey) : newId();
+      const placed = createEvent(
+        'order.placed',
+        {
+          orderId,
+          customerId: caller.sub,
+          total: priced.total,
+          lines: priced.lines.map(({ productId, quantity, unitPrice }) => ({ productId, quantity, unitPrice })),
+          payment: { method: payment.method },
+          contact,
+        },
+        { correlationId: orderId, cause: null, now },
+      );
+      let outboxIds: number[];
+      try {
+        outboxIds = await db.transaction(async (trx) => {
+          // One customer's orders are placed one at a time, so the count of open ones cannot be raced past.
+          await trx.raw('SELECT pg_advisory_xact_lock(hashtext(?))', [`open-orders:${caller.sub}`]);
+          const open = await countOpenOrders(trx, caller.sub, { except: orderId });
+          if (open >= deps.maxOpenOrders) {
+            throw HttpProblem.of('too-many-open-orders', `${open} of your orders are still being processed (at most ${deps.maxOpenOrders}); wait until one is confirmed or cancelled`);
+          }
+          await insertOrder(trx, {
+            id: orderId,
             customerId: caller.sub,
             total: priced.total,
-            lines: priced.lines.map(({ productId, quantity, unitPrice }) => ({ productId, quantity, unitPrice })),
-            payment: { method: payment.method },
             contact,
-          },
-          { correlationId: orderId, cause: null, now },
-        );
-        let outboxIds: number[];
-        try {
-          outboxIds = await db.transaction(async (trx) => {
-            // One customer's orders are placed one at a time, so the count of open ones cannot be raced past.
-            await trx.raw('SELECT pg_advisory_xact_lock(hashtext(?))', [`open-orders:${caller.sub}`]);
-            const open = await countOpenOrders(trx, caller.sub, { except: orderId });
-            if (open >= deps.maxOpenOrders) {
-              throw HttpProblem.of('too-many-open-orders', `${open} of your orders are still being processed (at most ${deps.maxOpenOrders}); wait until one is confirmed or cancelled`);
-            }
-            await insertOrder(trx, {
-              id: orderId,
-              customerId: caller.sub,
-              total: priced.total,
-              contact,
-              lines: priced.lines,
-              paymentMethod: payment.method,
-              deadlineAt: new Date(now.getTime() + deps.deadlineSeconds * 1000),
-              placedEventId: placed.metadata.eventId,
-              now,
-            });
-            return enqueue(trx, [placed], now);
+            lines: priced.lines,
+            paymentMethod: payment.method,
+            deadlineAt: new Date(now.getTime() + deps.deadlineSeconds * 1000),
+            placedEventId: placed.metadata.eventId,
+            now,
           });
-        } catch (err) {
-          if ((err as { code?: string }).code !== UNIQUE_VIOLATION || !idempotencyKey) throw err;
-          const existing = await findOrder(db, orderId);
-          if (!existing || existing.customerId !== caller.sub) throw err;
-          log.info({ orderId }, 'order already placed with this Idempotency-Key; answering as the first time');
-          return accepted({ ...existing, lines: await orderLines(db, orderId) });
-        }
-        if (strikes(deps.faults().crashAfterCommit, 'orders-api')) {
-          log.fatal({ orderId }, 'FAULTS.crashAfterCommit: exiting after the commit, before the relay publishes');
-          deps.crash();
-        }
-        await withDeadline(relay(db, deps.publish, outboxIds, log), deps.relayWaitMs, 'outbox relay').catch(() =>
-          log.warn({ orderId }, 'order.placed not published yet; the outbox sweeper will publish it'),
-        );
-        log.info({ orderId, total: priced.total }, 'order placed');
-        return accepted({ id: orderId, status: 'PENDING', total: priced.total, lines: priced.lines, createdAt: now });
+          return enqueue(trx, [placed], now);
+        });
+      } catch (err) {
+        if ((err as { code?: string }).code !== UNIQUE_VIOLATION || !idempotencyKey) throw err;
+        const existing = await findOrder(db, orderId);
+        if (!existing || existing.customerId !== caller.sub) throw err;
+        log.info({ orderId }, 'order already placed with this Idempotency-Key; answering as the first time');
+        return accepted({ ...existing, lines: await orderLines(db, orderId) });
+      }
+      if (strikes(deps.faults().crashAfterCommit, 'orders-api')) {
+        log.fatal({ orderId }, 'FAULTS.crashAfterCommit: exiting after the commit, before the relay publishes');
+        deps.crash();
+      }
+      await withDeadline(relay(db, deps.publish, outboxIds, log), deps.relayWaitMs, 'outbox relay').catch(() =>
+        log.warn({ orderId }, 'order.placed not published yet; the outbox sweeper will publish it'),
+      );
+      log.info({ orderId, total: priced.total }, 'order placed');
+      return accepted({ id: orderId, status: 'PENDING', total: priced.total, lines: priced.lines, createdAt: now });
     }),
     route('listOrders', async ({ query, caller }) => {
-        const { limit, cursor } = query;
-        const after = cursor ? decodeCursor(cursor, Position) : undefined;
-        const page = await listOrders(db, { customerId: caller.sub, limit: limit + 1, after });
-        const items = page.slice(0, limit);
-        const last = items.at(-1);
-        return {
-          status: 200,
-          body: {
-            items: items.map((o) => ({
-              id: o.id,
-              status: o.attention ? 'NEEDS_ATTENTION' : o.status,
-              cancellationReason: o.cancellationReason,
-              total: o.total,
-              createdAt: o.createdAt.toISOString(),
-            })),
-            nextCursor:
-              page.length > limit && last ? encodeCursor({ createdAt: last.createdAt.toISOString(), id: last.id }) : null,
-          },
-        };
+      const { limit, cursor } = query;
+      const after = cursor ? decodeCursor(cursor, Position) : undefined;
+      const page = await listOrders(db, { customerId: caller.sub, limit: limit + 1, after });
+      const items = page.slice(0, limit);
+      const last = items.at(-1);
+      return {
+        status: 200,
+        body: {
+          items: items.map((o) => ({
+            id: o.id,
+            status: o.attention ? 'NEEDS_ATTENTION' : o.status,
+            cancellationReason: o.cancellationReason,
+            total: o.total,
+            createdAt: o.createdAt.toISOString(),
+          })),
+          nextCursor:
+            page.length > limit && last ? encodeCursor({ createdAt: last.createdAt.toISOString(), id: last.id }) : null,
+        },
+      };
     }),
     route('getOrder', async ({ params, caller }) => {
-        // Another customer's order and a malformed id both look like "no such order", so ids cannot be probed.
-        const order = await getOrderView(db, params.orderId);
-        if (!order || (order.customerId !== caller.sub && !caller.admin)) {
-          throw HttpProblem.of('not-found', `no order ${params.orderId}`);
-        }
-        const { customerId: _owner, ...view } = order;
-        return { status: 200, body: view, headers: { 'Cache-Control': 'private, no-store' } };
+      // Another customer's order and a malformed id both look like "no such order", so ids cannot be probed.
+      const order = await getOrderView(db, params.orderId);
+      if (!order || (order.customerId !== caller.sub && !caller.admin)) {
+        throw HttpProblem.of('not-found', `no order ${params.orderId}`);
+      }
+      const { customerId: _owner, ...view } = order;
+      return { status: 200, body: view, headers: { 'Cache-Control': 'private, no-store' } };
     }),
   ];
 }

@@ -10,7 +10,7 @@ type Schema = Json | boolean;
 type Direction = 'in' | 'out';
 
 /** Follows local `$ref`s (`#/components/schemas/X`, `#/$defs/X`) within a document. */
-function deref(schema: Schema | undefined, root: Json): Schema | undefined {
+export function deref(schema: Schema | undefined, root: Json): Schema | undefined {
   let s = schema;
   for (let hops = 0; s && typeof s === 'object' && typeof s.$ref === 'string' && hops < 20; hops++) {
     const ref: string = s.$ref;

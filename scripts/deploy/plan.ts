@@ -1,4 +1,5 @@
 import {
+  AUDIT_SUBSCRIPTION_SUFFIX,
   capacityOf,
   deadLetterTopicOf,
   eventTypes,
@@ -11,7 +12,6 @@ import {
   type FunctionName,
   type FunctionSpec,
 } from '../../schemas/index.ts';
-import { AUDIT_SUBSCRIPTION_SUFFIX } from '../../schemas/index.ts';
 
 /** Everything a deploy needs to know besides the topology table. */
 export interface DeployInputs {

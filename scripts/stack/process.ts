@@ -297,25 +297,19 @@ export function listening(port: number): Promise<boolean> {
   });
 }
 
-/** True when nothing listens on 127.0.0.1:port. */
-export function portIsFree(port: number): Promise<boolean> {
+/** True when nothing listens on 127.0.0.1:port (with `anyAddress`, on the port on any address). */
+export function portIsFree(port: number, options: { anyAddress?: boolean } = {}): Promise<boolean> {
   return new Promise((resolve) => {
     const server = net.createServer();
     server.once('error', () => resolve(false));
-    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
+    const listening = () => server.close(() => resolve(true));
+    if (options.anyAddress) server.listen(port, listening);
+    else server.listen(port, '127.0.0.1', listening);
   });
 }
 
 /** Ports handed out by this process, so two callers never get the same one before either listens. */
 const handedOut = new Set<number>();
-
-/** True when nothing listens on the port on any address. */
-const freeEverywhere = (port: number) =>
-  new Promise<boolean>((resolve) => {
-    const server = net.createServer();
-    server.once('error', () => resolve(false));
-    server.listen(port, () => server.close(() => resolve(true)));
-  });
 
 /**
  * A free port below Linux's ephemeral range (32768 and up). A port the system picks (port 0) comes from that range,
@@ -325,7 +319,8 @@ const freeEverywhere = (port: number) =>
 export async function freePort(): Promise<number> {
   for (let attempt = 0; attempt < 200; attempt++) {
     const port = 20_000 + Math.floor(Math.random() * 12_000);
-    if (handedOut.has(port) || !(await freeEverywhere(port))) continue;
+    // The functions framework listens on every address, so the port must be free on all of them.
+    if (handedOut.has(port) || !(await portIsFree(port, { anyAddress: true }))) continue;
     handedOut.add(port);
     return port;
   }

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { generateKeyPair, importJWK, SignJWT } from 'jose';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { loadOrCreateIssuerKey } from '../../scripts/stack/dev-issuer.ts';
+import { concretePath } from '../support/paths.ts';
 import { api, placeOrder, seedProduct, stack, tokenFor, unique } from '../support/saga.ts';
 
 type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
@@ -77,10 +78,9 @@ describe('authorization matrix, over every operation of the published document',
   it('when the token is missing, expired, for another audience or issuer, unsigned, signed by another key or of the wrong role, then each operation refuses as its access says', async () => {
     const customer = await tokenFor(unique('cora'));
     const bad = await badTokens(unique('mallory'));
-    const fill = (path: string) => path.replace(/\{(\w+)\}/g, (_, name: string) => (name === 'productId' ? 'p-00001' : name === 'imageId' ? 'img-1' : randomUUID()));
     const rows: { op: string; as: string; status: number; type: string | undefined }[] = [];
     for (const op of ops) {
-      const path = fill(op.path);
+      const path = concretePath(op.path);
       const record = async (as: string, token?: string) => {
         const res = await call(op, path, token);
         const body = (await res.text()) || '{}';
@@ -112,8 +112,8 @@ describe('object-level authorization', () => {
     const withIds = ops.filter((op) => op.path.includes('{') && op.access !== 'public');
     expect(withIds.map((op) => op.id)).toContain('getOrder');
     for (const op of withIds) {
-      const real = op.path.replace('{orderId}', orderId).replace('{productId}', product).replace('{deadLetterId}', randomUUID()).replace('{imageId}', 'img-1');
-      const made = op.path.replace(/\{(\w+)\}/g, (_, name: string) => (name === 'productId' ? unique('nope') : name === 'imageId' ? 'img-1' : randomUUID()));
+      const real = concretePath(op.path, { orderId, productId: product });
+      const made = concretePath(op.path, { productId: unique('nope') });
       const [theirs, nobodys] = [await call(op, real, stranger), await call(op, made, stranger)];
       const shape = async (res: Response) => ({ status: res.status, type: ((await res.json()) as Json).type });
       const [a, b] = [await shape(theirs), await shape(nobodys)];

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { functionNames, functions, operationIds, operations, pathParamNames, type FunctionName, type Operation } from '../../schemas/index.ts';
+import { functionNames, functions, operationIds, operations, type FunctionName, type Operation } from '../../schemas/index.ts';
+import { concretePath } from '../support/paths.ts';
 import { api, eventually, logLines, seedProduct, stack, tokenFor, unique } from '../support/saga.ts';
 import { rawRequest } from '../support/raw-http.ts';
 
@@ -9,8 +10,7 @@ const eventFunctions = functionNames.filter((fn) => !httpFunctions.includes(fn))
 const apiFunctions = functionNames.filter((fn) => operationIds.some((id) => operations[id].fn === fn));
 
 /** A concrete path of an operation, with made-up ids. */
-const pathOf = (op: Operation) =>
-  pathParamNames(op.path).reduce((path, name) => path.replace(`{${name}}`, name.endsWith('Id') && name !== 'productId' && name !== 'imageId' ? '00000000-0000-4000-8000-000000000000' : 'p-00001'), op.path);
+const pathOf = (op: Operation) => concretePath(op.path);
 
 /** An operation of the function that takes a JSON body, if it has one. */
 const jsonOperationOf = (fn: FunctionName) => operationIds.map((id) => operations[id] as Operation).find((op) => op.fn === fn && op.body?.kind === 'json');

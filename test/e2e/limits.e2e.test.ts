@@ -22,15 +22,9 @@ beforeAll(async () => {
 afterAll(async () => Promise.all([orders, second, ...(redisInstances ?? [])].map((f) => f?.stop())));
 
 const ip = () => `203.0.113.${Math.floor(1 + Math.random() * 250)}`;
-async function call(path: string, options: { token: string; from: string; json?: unknown; forwardedFor?: string; via?: string }) {
-  const res = await fetch(`${options.via ?? orders.url}${path}`, {
-    method: options.json ? 'POST' : 'GET',
-    headers: { Authorization: `Bearer ${options.token}`, 'X-Forwarded-For': options.forwardedFor ?? options.from, ...(options.json ? { 'Content-Type': 'application/json' } : {}) },
-    body: options.json ? JSON.stringify(options.json) : undefined,
-  });
-  const text = await res.text();
-  return { status: res.status, headers: res.headers, body: text ? (JSON.parse(text) as Record<string, unknown>) : undefined };
-}
+/** Calls one of this file's functions as a client at `from` (behind one proxy of ours, which appends it). */
+const call = (path: string, options: { token: string; from: string; json?: unknown; forwardedFor?: string; via?: string }) =>
+  api(path, { base: options.via ?? orders.url, token: options.token, json: options.json, headers: { 'X-Forwarded-For': options.forwardedFor ?? options.from } });
 const order = (productId: string, extra: Record<string, unknown> = {}) => ({ items: [{ productId, quantity: 1 }], payment: { method: 'pm_card_visa' }, contact: { email: 'limits@example.com' }, ...extra });
 
 describe('rate limits (IETF RateLimit headers, 429 with Retry-After)', () => {

@@ -1,16 +1,16 @@
 import fc from 'fast-check';
+import { deref as followRef } from '../../scripts/contracts/compatibility.ts';
 
 type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
 /** Values worth trying for a field of this name besides generated ones: ids that exist, methods the simulator knows. */
 export type Hints = Record<string, readonly unknown[]>;
 
-/** Follows a local `$ref` in the OpenAPI document. */
-export function deref(schema: Json | undefined, doc: Json): Json {
-  let s = schema ?? {};
-  while (typeof s.$ref === 'string') s = s.$ref.slice(2).split('/').reduce((node: Json, key: string) => node[key], doc);
-  return s;
-}
+/** A schema of the OpenAPI document with its `$ref` followed (a `true` schema, or none, is `{}`). */
+export const deref = (schema: Json | undefined, doc: Json): Json => {
+  const s = followRef(schema, doc);
+  return s && typeof s === 'object' ? s : {};
+};
 
 /**
  * An arbitrary of values a JSON Schema (as the OpenAPI document writes it) accepts: types, enums, bounds,

@@ -23,9 +23,9 @@ export async function tokenFor(sub: string, options: { role?: string } = {}): Pr
   return signIdToken(key, { sub, issuer: stack.issuer, audience: stack.audience, ...options });
 }
 
-/** Calls the API through the gateway; `token` adds a bearer header, `json` sends a JSON body. */
-export async function api(path: string, options: { method?: string; token?: string; json?: unknown; body?: string; headers?: Record<string, string> } = {}) {
-  const response = await fetch(`${stack.api}${path}`, {
+/** Calls the API through the gateway (or `base`, a function's own URL); `token` adds a bearer header, `json` sends a JSON body. */
+export async function api(path: string, options: { base?: string; method?: string; token?: string; json?: unknown; body?: string; headers?: Record<string, string> } = {}) {
+  const response = await fetch(`${options.base ?? stack.api}${path}`, {
     method: options.method ?? (options.json !== undefined || options.body !== undefined ? 'POST' : 'GET'),
     headers: {
       ...(options.json !== undefined || options.body !== undefined ? { 'Content-Type': 'application/json' } : {}),

@@ -93,12 +93,6 @@ export function httpApi(options: {
   const admitted = new WeakMap<Request, Admitted>();
   const cors = options.cors ?? corsPolicy('');
 
-  const fail = (req: Request, res: Response, err: unknown, log: Logger) => {
-    if (res.headersSent) return;
-    const { problem: body, headers } = toProblem(err, req, log);
-    sendProblem(res, body, headers);
-  };
-
   async function admit(req: Request, res: Response): Promise<boolean> {
     const requestId = requestIdOf(req.get('x-request-id'));
     const log = options.log().child({ requestId });
@@ -125,7 +119,7 @@ export function httpApi(options: {
       admitted.set(req, { route: found.route, params: found.match!.slice(1), caller, log: caller ? log.child({ caller: caller.sub }) : log });
       return true;
     } catch (err) {
-      fail(req, res, err, log);
+      answerProblem(req, res, err, log);
       return false;
     }
   }
@@ -139,7 +133,7 @@ export function httpApi(options: {
       if (reply.body === undefined || reply.status === 304 || reply.status === 204) res.end();
       else res.type(reply.headers?.['Content-Type'] ?? 'application/json').send(JSON.stringify(reply.body));
     } catch (err) {
-      fail(req, res, err, log);
+      answerProblem(req, res, err, log);
     }
   }
 
@@ -171,7 +165,13 @@ export function answerFrameworkError(req: Request, res: Response, err: unknown, 
         'unsupported-media-type': 'send the body as UTF-8 without a Content-Encoding',
       }[slug])
     : err;
-  const { problem: body, headers } = toProblem(failure, req, log);
+  answerProblem(req, res, failure, log);
+}
+
+/** Answers a failure as problem+json, unless an answer is already on its way. */
+function answerProblem(req: Request, res: Response, err: unknown, log: Logger): void {
+  if (res.headersSent) return;
+  const { problem: body, headers } = toProblem(err, req, log);
   sendProblem(res, body, headers);
 }
 
