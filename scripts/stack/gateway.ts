@@ -36,6 +36,13 @@ export async function startGateway(options: {
       (up) => {
         res.writeHead(up.statusCode ?? 502, up.headers);
         up.pipe(res);
+        // A function may answer before reading the body (a 413); whatever of it is still coming is read and dropped
+        // here, so the client's connection stays usable for its next request.
+        up.once('end', () => {
+          if (req.complete) return;
+          req.unpipe(upstream);
+          req.resume();
+        });
       },
     );
     upstream.on('error', () => {
