@@ -152,6 +152,10 @@ export type EventType = keyof typeof eventSchemas;
 export type EventData<T extends EventType> = z.infer<(typeof eventSchemas)[T]>;
 export const eventTypes = Object.keys(eventSchemas) as EventType[];
 
+/** The event types of an order's saga (every type but the catalog's). */
+export type OrderEventType = Exclude<EventType, 'catalog.product.changed'>;
+export const orderEventTypes = eventTypes.filter((t): t is OrderEventType => t !== 'catalog.product.changed');
+
 /** The notification templates and channels, for the notification records. */
 export type NotificationTemplate = z.infer<typeof Template>;
 export type NotificationChannel = z.infer<typeof Channel>;

@@ -6,4 +6,5 @@ export * from './problems.ts';
 export * from './topology.ts';
 export * from './catalog.ts';
 export * from './admin.ts';
+export * from './observability.ts';
 export * from './operations.ts';

@@ -3,6 +3,7 @@ import { DeadLetterView, DiscardDeadLetterRequest, ListDeadLettersQuery } from '
 import { CreateProductRequest, StockAdjustmentRequest, UpdateProductRequest } from './catalog.ts';
 import { CancellationReason, Money, ProductId } from './common.ts';
 import { eventTypes } from './events.ts';
+import { OrderTimeline, OrderTrace } from './observability.ts';
 import { ListOrdersQuery, ListProductsQuery, OrderStatus, OrderView, PlaceOrderRequest, ProductView } from './http.ts';
 import type { ProblemSlug } from './problems.ts';
 import type { FunctionName } from './topology.ts';
@@ -11,7 +12,7 @@ import type { FunctionName } from './topology.ts';
  * The API's version. Raise the major version for a change that breaks a client (the compatibility check in
  * `npm test` fails on one otherwise), the minor version for an addition.
  */
-export const API_VERSION = '1.0.0';
+export const API_VERSION = '1.1.0';
 
 /** Who may call an operation: anyone, a signed-in customer (their own data only), or an admin. */
 export const Access = z.enum(['public', 'customer', 'admin']);
@@ -212,6 +213,20 @@ export const operations = {
     responses: { 200: { description: 'The order with its lines, payment and history.', schema: OrderView } },
     problems: [],
   },
+  getOrderTimeline: {
+    fn: 'orders-api',
+    method: 'GET',
+    path: '/v1/orders/{orderId}/timeline',
+    access: 'customer',
+    limit: 'read',
+    tag: 'Orders',
+    summary: 'Read an order’s saga step by step',
+    description:
+      'Every status change, every event of the saga (with the time since the event it followed from) and every message sent, in time order. An admin gets the full view: each delivery to a step with its attempt, outcome and error, compensations, dead letters, operator actions and the trace id. Another customer’s order answers 404.',
+    params: z.object({ orderId: OrderId }),
+    responses: { 200: { description: 'The order’s timeline.', schema: OrderTimeline, headers: ['Cache-Control'] } },
+    problems: [],
+  },
   listProducts: {
     fn: 'catalog-api',
     method: 'GET',
@@ -403,6 +418,20 @@ export const operations = {
     idempotent: true,
     responses: { 202: { description: 'The event that drives the order on was published again.', schema: OrderRetried, headers: ['Idempotent-Replayed'] } },
     problems: ['idempotency-key-reused', 'idempotency-key-in-use'],
+  },
+  getOrderTrace: {
+    fn: 'admin-api',
+    method: 'GET',
+    path: '/v1/admin/orders/{orderId}/trace',
+    access: 'admin',
+    limit: 'read',
+    tag: 'Saga operations',
+    summary: 'Read the spans of an order’s trace',
+    description:
+      'Every span of the order’s one trace (the request that placed it, each publish and delivery, PostgreSQL and Firestore calls, provider calls, compensations and redeliveries), oldest first, from the trace store: the local collector, or Cloud Trace in production (spans arrive there within seconds).',
+    params: z.object({ orderId: OrderId }),
+    responses: { 200: { description: 'The order’s spans.', schema: OrderTrace, headers: ['Cache-Control'] } },
+    problems: [],
   },
 } as const satisfies Record<string, Operation>;
 

@@ -1,4 +1,4 @@
-import type { EventType } from './events.ts';
+import { orderEventTypes, type EventType } from './events.ts';
 
 /** How a push subscription retries and when it gives a message up to its dead-letter topic. */
 export interface DeliveryPolicy {
@@ -171,6 +171,14 @@ export const functions = {
     consumes: ['order.confirmed', 'order.cancelled'],
     publishes: ['notification.sent', 'notification.failed'],
     uses: ['postgres', 'smtp', 'sms'],
+  },
+  'saga-audit': {
+    trigger: 'topic',
+    description: 'Write down every event of every order’s saga (who published it, when, in which trace) for the order’s timeline.',
+    consumes: orderEventTypes,
+    publishes: [],
+    uses: ['postgres'],
+    capacity: { concurrency: 40, maxInstances: 2, dbPool: 1 },
   },
   'dead-letter-record': {
     trigger: 'dead-letters',

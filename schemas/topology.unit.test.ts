@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { eventTypes, functionNames, functions, scheduledFunctions, stepFunctions, subscriptions, type FunctionSpec } from './index.ts';
+import { eventTypes, orderEventTypes, functionNames, functions, scheduledFunctions, stepFunctions, subscriptions, type FunctionSpec } from './index.ts';
 
 const specs = functionNames.map((name) => [name, functions[name] as FunctionSpec] as const);
 const published = new Set(specs.flatMap(([, s]) => s.publishes));
@@ -26,8 +26,9 @@ describe('the topology table', () => {
     for (const type of published) expect(eventTypes).toContain(type);
   });
 
-  it('when an event has no consumer, then it is one that ends a flow (kept by an audit subscription)', () => {
-    expect(eventTypes.filter((t) => !consumed.has(t))).toEqual(['payment.voided', 'payment.refunded', 'inventory.released', 'notification.sent', 'notification.failed', 'catalog.product.changed']);
+  it('when an event belongs to an order, then the audit consumes it; only the catalog’s event is kept by a pull subscription', () => {
+    expect(eventTypes.filter((t) => !consumed.has(t))).toEqual(['catalog.product.changed']);
+    expect(subscriptions().filter((s) => s.function === 'saga-audit').map((s) => s.topic)).toEqual(orderEventTypes);
   });
 
   it('when a job runs on a schedule, then it has a cron expression and a local interval', () => {

@@ -77,6 +77,7 @@ const rows: [string, string][] = [
   ['PostgreSQL', stack.databaseUrl.replace(/:[^:@/]+@/, ':***@')],
   ['Catalog read cache', stack.env.REDIS_URL ?? 'in memory (set REDIS_URL to use Redis)'],
   ['Fault proxies control', `${stack.urls.faults}/faults`],
+  ['Telemetry collector (spans, metrics)', `${stack.urls.telemetry}/metrics`],
   ...functionNames.map((fn): [string, string] => [`fn ${fn} (${functions[fn].trigger})`, stack.urls.functions[fn]]),
   ['Logs', logDir],
   ['Stack file (for other scripts)', devStackFile],

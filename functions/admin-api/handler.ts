@@ -2,7 +2,7 @@ import type { Knex } from 'knex';
 import { z } from 'zod';
 import { parseEnvelope, eventTypes, type Envelope, type EventType } from '../../schemas/index.ts';
 import { findDeadLetter, listDeadLetters, recordAdminAction, resolveDeadLetter } from '../lib/db/dead-letters.repository.ts';
-import { orderLines, refreshAttention, withOrderLock, type OrderRecord } from '../lib/db/orders.repository.ts';
+import { findOrder, orderLines, refreshAttention, withOrderLock, type OrderRecord } from '../lib/db/orders.repository.ts';
 import { findPaymentByOrder } from '../lib/db/payments.repository.ts';
 import { route, type Route } from '../lib/http/api.ts';
 import { decodeCursor, encodeCursor } from '../lib/http/cursor.ts';
@@ -13,6 +13,8 @@ import { cancelledEvent, confirmedEvent } from '../lib/order-events.ts';
 import { enqueue, relay, storedEvent } from '../lib/outbox.ts';
 import type { Publish } from '../lib/pubsub.ts';
 import { withDeadline } from '../lib/resilience.ts';
+import { inOrderTrace, ORDER_ID, traceIdOf } from '../lib/telemetry.ts';
+import type { TraceStore } from '../lib/traces.ts';
 
 const Position = z.object({ at: z.iso.datetime(), id: z.uuid() });
 
@@ -36,7 +38,7 @@ export async function drivingEvent(trx: Knex, order: OrderRecord, now: Date): Pr
 }
 
 /** Admin operations on the saga: dead letters (list, show, replay, discard) and retrying an order's pending work. */
-export function createAdminRoutes(deps: { db: Knex; publish: Publish; relayWaitMs: number }): Route[] {
+export function createAdminRoutes(deps: { db: Knex; publish: Publish; relayWaitMs: number; traces: TraceStore }): Route[] {
   const { db } = deps;
 
   /** Publishes what a committed transaction put in the outbox; the sweeper publishes it if this cannot. */
@@ -72,7 +74,10 @@ export function createAdminRoutes(deps: { db: Knex; publish: Publish; relayWaitM
         if (letter.status !== 'open') throw HttpProblem.of('conflict', `dead letter ${letter.id} is already ${letter.status}`);
         const event = replayable(letter);
         // The original event, same id: every consumer of its topic sees it again and recognises what it already did.
-        const outboxIds = await enqueue(trx, [event], now);
+        // It is published again in the trace it was first published in.
+        const outboxIds = await inOrderTrace(letter.message.attributes.googclient_traceparent, 'admin-api replay dead letter', { [ORDER_ID]: letter.orderId ?? '' }, () =>
+          enqueue(trx, [event], now),
+        );
         await resolveDeadLetter(trx, letter.id, { status: 'replayed', by: caller.sub, reason: null, now });
         await recordAdminAction(trx, { action: 'dead-letter.replay', target: letter.id, orderId: letter.orderId, actor: caller.sub, reason: null, now });
         return { view: { ...letter, status: 'replayed' as const }, ids: outboxIds };
@@ -101,13 +106,24 @@ export function createAdminRoutes(deps: { db: Knex; publish: Publish; relayWaitM
       const { event, ids } = await withOrderLock(db, orderId, async (trx, order) => {
         if (!order) throw HttpProblem.of('not-found', `no order ${orderId}`);
         const driving = await drivingEvent(trx, order, now);
-        const outboxIds = await enqueue(trx, [driving], now);
+        const outboxIds = await inOrderTrace(order.traceparent, 'admin-api retry order', { [ORDER_ID]: order.id }, () => enqueue(trx, [driving], now));
         await recordAdminAction(trx, { action: 'order.retry', target: order.id, orderId: order.id, actor: caller.sub, reason: null, now });
         return { event: driving, ids: outboxIds };
       });
       await publishNow(ids, log);
       log.info({ orderId, republished: event.type, by: caller.sub }, 'order retried');
       return { status: 202, body: { orderId, republished: { type: event.type, eventId: event.metadata.eventId } } };
+    }),
+    route('getOrderTrace', async ({ params }) => {
+      const order = await findOrder(db, params.orderId);
+      if (!order) throw HttpProblem.of('not-found', `no order ${params.orderId}`);
+      const traceId = traceIdOf(order.traceparent);
+      const spans = traceId
+        ? await deps.traces.spans(traceId).catch((err: unknown) => {
+            throw HttpProblem.of('service-unavailable', `the trace store cannot be read now (${(err as Error).message}); retry shortly`, {}, { 'Retry-After': '5' });
+          })
+        : [];
+      return { status: 200, headers: { 'Cache-Control': 'no-store' }, body: { orderId: order.id, traceId, spans, traceUrl: traceId ? deps.traces.urlOf(traceId) : null } };
     }),
   ];
 }

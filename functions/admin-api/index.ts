@@ -8,12 +8,18 @@ import { postgresIdempotency } from '../lib/http/idempotency.ts';
 import { verifyToken } from '../lib/http/verifier.ts';
 import { logger } from '../lib/logger.ts';
 import { publish } from '../lib/pubsub.ts';
+import { cloudTraces, collectorTraces } from '../lib/traces.ts';
 import { createAdminRoutes } from './handler.ts';
+
+const cfg = config();
+const traces = cfg.TRACE_QUERY_URL
+  ? collectorTraces(cfg.TRACE_QUERY_URL, { timeoutMs: cfg.DEPENDENCY_TIMEOUT_MS })
+  : cloudTraces(cfg.GOOGLE_CLOUD_PROJECT, { timeoutMs: cfg.DEPENDENCY_TIMEOUT_MS });
 
 serveHttp(
   'admin-api',
   httpApi({
-    routes: createAdminRoutes({ db: db(), publish, relayWaitMs: 1500 }),
+    routes: createAdminRoutes({ db: db(), publish, relayWaitMs: 1500, traces }),
     verify: verifyToken,
     log: logger,
     limits: rateLimits,

@@ -7,7 +7,7 @@ import { recordDeadLetter, type NewDeadLetter } from '../lib/db/dead-letters.rep
 import { markAttention, withOrderLock } from '../lib/db/orders.repository.ts';
 import { stableId } from '../lib/ids.ts';
 import type { Logger } from '../lib/logger.ts';
-import type { StepFailure, StepFailureStore } from '../lib/step-failures.ts';
+import type { StepFailure, StepLedger } from '../lib/step-ledger.ts';
 
 /** The parts of an envelope an operator needs, read leniently (a poison message may have none of them). */
 const Loose = z.object({
@@ -61,7 +61,7 @@ export function describeDeadLetter(fn: FunctionName, message: PushedMessage, fai
  * Records every message a function gave up (after its last attempt, or at once when it can never succeed) and marks
  * its order NEEDS_ATTENTION, so an operator sees it, and can replay or discard it. Recording twice changes nothing.
  */
-export function createDeadLetterRecorder(deps: { db: Knex; failures: StepFailureStore[]; log: () => Logger; clock?: () => Date }) {
+export function createDeadLetterRecorder(deps: { db: Knex; ledgers: StepLedger[]; log: () => Logger; clock?: () => Date }) {
   return async (ce: CloudEvent<unknown>): Promise<void> => {
     const log = deps.log();
     const now = deps.clock?.() ?? new Date();
@@ -80,7 +80,7 @@ export function createDeadLetterRecorder(deps: { db: Knex; failures: StepFailure
       }
     })();
     let failure: StepFailure | null = null;
-    for (const store of eventId ? deps.failures : []) failure ??= await store.find(fn, eventId!);
+    for (const store of eventId ? deps.ledgers : []) failure ??= await store.failures(fn, eventId!);
     const letter = describeDeadLetter(fn, message, failure, now);
     // The letter and its order's NEEDS_ATTENTION commit together: nobody sees one without the other.
     const fresh = letter.orderId

@@ -1,10 +1,10 @@
 import { firestore } from '../lib/firestore.ts';
 import { serveEvents } from '../lib/http/serve.ts';
-import { firestoreFailures } from '../lib/step-failures.ts';
+import { firestoreLedger } from '../lib/step-ledger.ts';
 import { pubsubStep } from '../lib/step.ts';
 import { createInventoryReserve } from './handler.ts';
 
 serveEvents(
   'inventory-reserve',
-  pubsubStep('inventory-reserve', () => createInventoryReserve({ firestore: firestore() }), { failures: () => firestoreFailures(firestore()) }),
+  pubsubStep('inventory-reserve', () => createInventoryReserve({ firestore: firestore() }), { ledger: () => firestoreLedger(firestore()) }),
 );

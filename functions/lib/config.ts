@@ -42,6 +42,11 @@ export const Env = z.object({
   MAX_OPEN_ORDERS_PER_CUSTOMER: z.coerce.number().int().min(1).default(5).describe('Orders one customer may have still PENDING at once; one more answers 409 too-many-open-orders.'),
   MAX_SMS_PER_CUSTOMER_PER_DAY: z.coerce.number().int().min(0).default(10).describe('Text messages sent to one customer per day; past it notifications go by email only.'),
   FAULTS: z.string().optional().describe('Fault injection for tests, demos and the benchmark, as JSON (see docs/reliability.md); refused unless the Pub/Sub emulator is in use.'),
+  TELEMETRY_ENDPOINT: z.string().url().optional().describe('OTLP/HTTP base URL that spans and metrics go to: `https://telemetry.googleapis.com` in production (Cloud Trace and Cloud Monitoring), the local stack\'s collector otherwise; unset sends nothing.'),
+  TRACE_QUERY_URL: z.string().url().optional().describe('Where the admin API reads an order\'s spans back: the local stack\'s collector; unset reads Cloud Trace.'),
+  TRACE_SAMPLE_RATIO: z.coerce.number().min(0).max(1).default(1).describe('Share of new traces recorded (a trace started upstream keeps its caller\'s decision).'),
+  METRICS_EXPORT_INTERVAL_MS: z.coerce.number().int().min(1000).default(60_000).describe('How often metrics are exported (Cloud Monitoring takes a point per series at most every 5 s).'),
+  TELEMETRY_FLUSH_EACH_DELIVERY: flag.default(false).describe('Export spans and metrics before a step acknowledges its message (production: CPU is throttled between requests); locally a timer exports every 500 ms.'),
   LOG_LEVEL: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info').describe('Least severe log level written.'),
 });
 

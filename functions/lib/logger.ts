@@ -1,5 +1,6 @@
 import { pino, type Logger as PinoLogger } from 'pino';
 import { config } from './config.ts';
+import { logTraceFields } from './telemetry.ts';
 
 const severity: Record<string, string> = {
   trace: 'DEBUG',
@@ -16,7 +17,7 @@ const customLevels = { alert: 65 } as const;
 
 export type Logger = PinoLogger<keyof typeof customLevels>;
 
-/** Creates a logger that writes Cloud Logging structured JSON lines (severity, message, time). */
+/** Creates a logger that writes Cloud Logging structured JSON lines (severity, message, time, and the current trace and span). */
 export function createLogger(options: { level?: string; name?: string } = {}): Logger {
   return pino<keyof typeof customLevels>({
     level: options.level ?? config().LOG_LEVEL,
@@ -28,6 +29,7 @@ export function createLogger(options: { level?: string; name?: string } = {}): L
       level: (label) => ({ severity: severity[label] ?? 'DEFAULT' }),
     },
     errorKey: 'err',
+    mixin: logTraceFields,
   });
 }
 

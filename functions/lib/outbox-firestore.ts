@@ -1,9 +1,11 @@
+import { context } from '@opentelemetry/api';
 import { Timestamp, type DocumentReference, type DocumentSnapshot, type Firestore, type WriteBatch } from '@google-cloud/firestore';
 import type { Envelope } from '../../schemas/index.ts';
 import { versionOf } from './catalog.ts';
 import type { Logger } from './logger.ts';
 import type { RelayResult } from './outbox.ts';
 import type { Publish } from './pubsub.ts';
+import { contextOfTraceparent, currentTraceparent } from './telemetry.ts';
 
 /** The outbox collection of Firestore writes: one document per event, keyed by event id. */
 export const OUTBOX_COLLECTION = 'outbox';
@@ -18,7 +20,7 @@ export const COMMIT_TIME = '@commit';
 /** Adds an event to a Firestore batch, so it is stored exactly when the change that caused it is. */
 export function addToBatch(fs: Firestore, batch: WriteBatch, event: Envelope, now: Date): DocumentReference {
   const ref = fs.collection(OUTBOX_COLLECTION).doc(event.metadata.eventId);
-  batch.create(ref, { envelope: JSON.stringify(event), type: event.type, createdAt: Timestamp.fromDate(now), publishedAt: null });
+  batch.create(ref, { envelope: JSON.stringify(event), type: event.type, createdAt: Timestamp.fromDate(now), publishedAt: null, traceparent: currentTraceparent() });
   return ref;
 }
 
@@ -32,7 +34,7 @@ async function publishDocs(publish: Publish, snaps: DocumentSnapshot[]): Promise
   const outcomes = await Promise.all(
     snaps.map(async (snap) => {
       try {
-        await publish(eventOf(snap));
+        await context.with(contextOfTraceparent(snap.get('traceparent') as string | null | undefined), () => publish(eventOf(snap)));
         await snap.ref.update({ publishedAt: Timestamp.now() });
         return true;
       } catch {

@@ -1,7 +1,9 @@
+import { context } from '@opentelemetry/api';
 import type { Knex } from 'knex';
 import type { Envelope } from '../../schemas/index.ts';
 import type { Logger } from './logger.ts';
 import type { Publish } from './pubsub.ts';
+import { contextOfTraceparent, currentTraceparent } from './telemetry.ts';
 
 /** What one relay or sweep did. */
 export interface RelayResult {
@@ -11,21 +13,30 @@ export interface RelayResult {
 
 /**
  * Adds events to the outbox inside the caller's transaction, so they exist exactly when the change that caused them
- * does. Returns the row ids for the relay.
+ * does, with the current trace context, so whoever publishes them later publishes them in the same trace. Returns
+ * the row ids for the relay.
  */
 export async function enqueue(trx: Knex, events: Envelope[], now: Date): Promise<number[]> {
   if (events.length === 0) return [];
   const rows = await trx('outbox')
-    .insert(events.map((e) => ({ event_id: e.metadata.eventId, topic: e.type, envelope: JSON.stringify(e), created_at: now })))
+    .insert(events.map((e) => ({ event_id: e.metadata.eventId, topic: e.type, envelope: JSON.stringify(e), created_at: now, traceparent: currentTraceparent() })))
     .returning('id');
   return rows.map((r: { id: number | string }) => Number(r.id));
 }
 
-async function publishRows(db: Knex, publish: Publish, rows: { id: number; envelope: Envelope }[], now: () => Date): Promise<RelayResult> {
+interface OutboxRow {
+  id: number;
+  envelope: Envelope;
+  traceparent: string | null;
+}
+
+const outboxRow = (r: { id: number | string; envelope: Envelope; traceparent: string | null }): OutboxRow => ({ id: Number(r.id), envelope: r.envelope, traceparent: r.traceparent });
+
+async function publishRows(db: Knex, publish: Publish, rows: OutboxRow[], now: () => Date): Promise<RelayResult> {
   const outcomes = await Promise.all(
     rows.map(async (row) => {
       try {
-        await publish(row.envelope);
+        await context.with(contextOfTraceparent(row.traceparent), () => publish(row.envelope));
         await db('outbox').where({ id: row.id }).update({ published_at: now(), attempts: db.raw('attempts + 1') });
         return true;
       } catch (err) {
@@ -47,8 +58,8 @@ async function publishRows(db: Knex, publish: Publish, rows: { id: number; envel
 export async function relay(db: Knex, publish: Publish, ids: number[], log: Logger): Promise<RelayResult> {
   if (ids.length === 0) return { published: 0, failed: 0 };
   try {
-    const rows = await db('outbox').whereIn('id', ids).whereNull('published_at').select('id', 'envelope');
-    const result = await publishRows(db, publish, rows.map((r) => ({ id: Number(r.id), envelope: r.envelope })), () => new Date());
+    const rows = await db('outbox').whereIn('id', ids).whereNull('published_at').select('id', 'envelope', 'traceparent');
+    const result = await publishRows(db, publish, rows.map(outboxRow), () => new Date());
     if (result.failed > 0) log.warn({ outboxIds: ids, ...result }, 'outbox relay could not publish now; the sweeper will');
     return result;
   } catch (err) {
@@ -70,8 +81,8 @@ export async function sweep(db: Knex, publish: Publish, options: { olderThanSeco
       .limit(options.limit)
       .forUpdate()
       .skipLocked()
-      .select('id', 'envelope');
-    return publishRows(trx, publish, rows.map((r) => ({ id: Number(r.id), envelope: r.envelope })), () => new Date());
+      .select('id', 'envelope', 'traceparent');
+    return publishRows(trx, publish, rows.map(outboxRow), () => new Date());
   });
 }
 

@@ -7,10 +7,11 @@ import { withDeadline } from './resilience.ts';
 export type Publish = (event: Envelope) => Promise<void>;
 
 /**
- * Creates a publisher that sends each message at once (no batching delay) with its ids as attributes, and gives up
- * after `timeoutMs` (the client's default is to retry for ten minutes), so callers fail fast and retry later.
+ * Creates a publisher that sends each message at once (no batching delay) with its ids and its producer (the
+ * function publishing it) as attributes, and gives up after `timeoutMs` (the client's default is to retry for ten
+ * minutes), so callers fail fast and retry later.
  */
-export function createPublisher(pubsub: PubSub, options: { timeoutMs: number }): Publish {
+export function createPublisher(pubsub: PubSub, options: { timeoutMs: number; producer?: string }): Publish {
   const topics = new Map<string, Topic>();
   const topicOf = (name: string) => {
     let topic = topics.get(name);
@@ -27,6 +28,7 @@ export function createPublisher(pubsub: PubSub, options: { timeoutMs: number }):
         type: event.type,
         eventId: event.metadata.eventId,
         correlationId: event.metadata.correlationId,
+        ...(options.producer ? { producer: options.producer } : {}),
       },
     });
     await withDeadline(sent, options.timeoutMs * 2, 'Pub/Sub');
@@ -37,11 +39,13 @@ let client: PubSub | undefined;
 
 /**
  * The process-wide Pub/Sub client; it talks to the emulator when PUBSUB_EMULATOR_HOST is set. gRPC reconnects within
- * a few seconds after an outage instead of its default two minutes.
+ * a few seconds after an outage instead of its default two minutes. Each message it publishes is a span and carries
+ * the trace context in its attributes (`googclient_traceparent`), which the step wrapper continues.
  */
 export function pubsub(): PubSub {
   client ??= new PubSub({
     projectId: config().GOOGLE_CLOUD_PROJECT,
+    enableOpenTelemetryTracing: true,
     'grpc.initial_reconnect_backoff_ms': 250,
     'grpc.max_reconnect_backoff_ms': 2000,
   } as ConstructorParameters<typeof PubSub>[0]);
@@ -52,6 +56,7 @@ let publisher: Publish | undefined;
 
 /** The process-wide publisher, created on first use. */
 export function publish(event: Envelope): Promise<void> {
-  publisher ??= createPublisher(pubsub(), { timeoutMs: config().DEPENDENCY_TIMEOUT_MS });
+  const producer = process.env.K_SERVICE ?? process.env.FUNCTION_TARGET;
+  publisher ??= createPublisher(pubsub(), { timeoutMs: config().DEPENDENCY_TIMEOUT_MS, ...(producer ? { producer } : {}) });
   return publisher(event);
 }

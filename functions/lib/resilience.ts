@@ -10,6 +10,7 @@ import {
   TimeoutStrategy,
   wrap,
 } from 'cockatiel';
+import { inSpan, SpanKind } from './telemetry.ts';
 
 /**
  * A dependency could not answer in time (down, hanging, circuit open). Transient by definition: a saga step that
@@ -70,7 +71,11 @@ export function createCallPolicy(options: CallPolicyOptions): CallPolicy {
   return {
     async execute(work, signal) {
       try {
-        return await policy.execute(({ signal: attemptSignal }) => work(attemptSignal), signal);
+        // Each attempt is a client span of the current trace: retries and timeouts show as the spans they are.
+        return await policy.execute(
+          ({ signal: attemptSignal }) => inSpan(`${options.dependency} call`, { kind: SpanKind.CLIENT, attributes: { 'peer.service': options.dependency } }, () => work(attemptSignal)),
+          signal,
+        );
       } catch (err) {
         if (err instanceof BrokenCircuitError) {
           throw new DependencyUnavailable(options.dependency, 'circuit open after repeated failures; not calling it for now', { cause: err });

@@ -6,13 +6,15 @@ import { faults as configuredFaults, strikes, type Faults } from './faults.ts';
 import { logger as rootLogger, type Logger } from './logger.ts';
 import { publish as publishToPubSub, pubsub, type Publish } from './pubsub.ts';
 import { withDeadline } from './resilience.ts';
-import type { StepFailureStore } from './step-failures.ts';
+import type { StepDelivery, StepLedger } from './step-ledger.ts';
+import { contextOfAttributes, flushTelemetry, inSpan, ORDER_ID, SpanKind } from './telemetry.ts';
 
-/** What a saga step gets besides its event: the time, a logger, and a signal that aborts at the step's deadline. */
+/** What a saga step gets besides its event: the time, a logger, a signal that aborts at the step's deadline, and the message's attributes. */
 export interface StepContext {
   now: Date;
   log: Logger;
   signal: AbortSignal;
+  attributes: Readonly<Record<string, string>>;
 }
 
 /** A saga step: given an event, do the work and return the events to publish. Throwing means "retry me". */
@@ -86,8 +88,8 @@ const sendToDeadLetters: SendToDeadLetters = (fn, message, reason) => (deadLette
 export interface StepOptions {
   publish?: Publish;
   sendToDeadLetters?: SendToDeadLetters;
-  /** Where failures are remembered for the dead-letter recorder. */
-  failures?: () => StepFailureStore;
+  /** Where every delivery and its outcome is written down (the timeline, the dead-letter recorder's last error). */
+  ledger?: () => StepLedger;
   log?: Logger;
   timeoutMs?: number;
   clock?: () => Date;
@@ -110,45 +112,75 @@ export function pubsubStep<N extends FunctionName>(
   return async (ce) => {
     const log = options.log ?? rootLogger();
     const decoded = decodeMessage(ce, types);
-    if (!decoded.ok) {
-      log.error({ messageId: decoded.messageId, poison: true, reason: decoded.error }, 'schema-invalid message sent to the dead-letter topic');
-      await deadLetter(name, decoded.message, { cause: 'poison', error: decoded.error });
-      return;
-    }
-    const { envelope } = decoded;
-    const stepLog = log.child({
-      orderId: envelope.metadata.correlationId,
-      eventId: envelope.metadata.eventId,
-      eventType: envelope.type,
-      messageId: decoded.messageId,
-    });
-    handler ??= makeHandler();
-    const started = performance.now();
-    const now = options.clock?.() ?? new Date();
+    const attempt = (ce.data as { deliveryAttempt?: unknown } | undefined)?.deliveryAttempt;
+    const attributes = {
+      'messaging.system': 'gcp_pubsub',
+      'messaging.destination.name': decoded.message.topic ?? '',
+      'messaging.message.id': decoded.messageId ?? '',
+      ...(typeof attempt === 'number' ? { 'messaging.gcp_pubsub.message.delivery_attempt': attempt } : {}),
+      ...(decoded.ok ? { [ORDER_ID]: decoded.envelope.metadata.correlationId, 'saga.event_id': decoded.envelope.metadata.eventId } : {}),
+    };
+    const spanName = `${name} process ${decoded.ok ? decoded.envelope.type : 'unreadable message'}`;
     try {
-      const hang = strikes((options.faults ?? configuredFaults)().hang, name);
-      const outcome = await withTimeout(
-        (signal) => (hang ? hangUntilAborted(signal) : handler!(envelope, { now, log: stepLog, signal })),
-        options.timeoutMs ?? config().HANDLER_TIMEOUT_MS,
-      );
-      await Promise.all(outcome.map(options.publish ?? publishToPubSub));
-      stepLog.info({ published: outcome.map((e) => e.type), ms: Math.round(performance.now() - started) }, `${envelope.type} handled`);
-    } catch (err) {
-      if (err instanceof DeadLetterNow) {
-        stepLog.error({ reason: err.message }, `${envelope.type} can never succeed; sent to the dead-letter topic`);
-        await deadLetter(name, decoded.message, { cause: err.deadLetterCause, error: err.message });
-        return;
-      }
-      stepLog.warn({ err, ms: Math.round(performance.now() - started) }, `${envelope.type} failed; Pub/Sub will redeliver`);
-      if (options.failures) {
-        const error = err instanceof Error ? err.message : String(err);
-        await withDeadline(
-          options.failures().record({ fn: name, eventId: envelope.metadata.eventId, orderId: envelope.metadata.correlationId, error, at: now }),
-          2000,
-          'step failure store',
-        ).catch((recordErr: unknown) => stepLog.warn({ err: recordErr }, 'could not record the failure for the dead-letter record'));
-      }
-      throw err;
+      // Redeliveries and compensations carry the publisher's context, so every delivery is a span of the order's trace.
+      await inSpan(spanName, { kind: SpanKind.CONSUMER, parent: contextOfAttributes(decoded.message.attributes), attributes }, async (span) => {
+        if (!decoded.ok) {
+          log.error({ messageId: decoded.messageId, poison: true, reason: decoded.error }, 'schema-invalid message sent to the dead-letter topic');
+          await deadLetter(name, decoded.message, { cause: 'poison', error: decoded.error });
+          return;
+        }
+        const { envelope } = decoded;
+        const stepLog = log.child({
+          orderId: envelope.metadata.correlationId,
+          eventId: envelope.metadata.eventId,
+          eventType: envelope.type,
+          messageId: decoded.messageId,
+        });
+        const { traceId, spanId } = span.spanContext();
+        const startedAt = options.clock?.() ?? new Date();
+        const started = performance.now();
+        const ms = () => Math.round(performance.now() - started);
+        const record = async (outcome: Pick<StepDelivery, 'outcome' | 'error' | 'published'>) => {
+          if (!options.ledger) return;
+          const delivery: StepDelivery = {
+            fn: name,
+            eventId: envelope.metadata.eventId,
+            orderId: envelope.metadata.correlationId,
+            attempt: typeof attempt === 'number' ? attempt : null,
+            startedAt,
+            ms: ms(),
+            traceId,
+            spanId,
+            ...outcome,
+          };
+          await withDeadline(options.ledger().record(delivery), 2000, 'step ledger').catch((err: unknown) =>
+            stepLog.warn({ err }, 'could not write the delivery down for the timeline and the dead-letter record'),
+          );
+        };
+        handler ??= makeHandler();
+        try {
+          const hang = strikes((options.faults ?? configuredFaults)().hang, name);
+          const outcome = await withTimeout(
+            (signal) => (hang ? hangUntilAborted(signal) : handler!(envelope, { now: startedAt, log: stepLog, signal, attributes: decoded.message.attributes })),
+            options.timeoutMs ?? config().HANDLER_TIMEOUT_MS,
+          );
+          await Promise.all(outcome.map(options.publish ?? publishToPubSub));
+          await record({ outcome: 'handled', error: null, published: outcome.map((e) => e.metadata.eventId) });
+          stepLog.info({ published: outcome.map((e) => e.type), ms: ms() }, `${envelope.type} handled`);
+        } catch (err) {
+          if (err instanceof DeadLetterNow) {
+            stepLog.error({ reason: err.message }, `${envelope.type} can never succeed; sent to the dead-letter topic`);
+            await record({ outcome: 'dead_lettered', error: err.message, published: [] });
+            await deadLetter(name, decoded.message, { cause: err.deadLetterCause, error: err.message });
+            return;
+          }
+          stepLog.warn({ err, ms: ms() }, `${envelope.type} failed; Pub/Sub will redeliver`);
+          await record({ outcome: 'failed', error: err instanceof Error ? err.message : String(err), published: [] });
+          throw err;
+        }
+      });
+    } finally {
+      if (config().TELEMETRY_FLUSH_EACH_DELIVERY) await flushTelemetry();
     }
   };
 }

@@ -5,7 +5,7 @@ import type { ReceivedMessage } from './dead-letters.ts';
 import { createEvent } from './events.ts';
 import { parseFaults } from './faults.ts';
 import { createLogger } from './logger.ts';
-import type { StepFailureStore } from './step-failures.ts';
+import type { StepDelivery, StepLedger } from './step-ledger.ts';
 import { decodeMessage, DeadLetterNow, pubsubStep, type StepHandler } from './step.ts';
 
 const placed = placedEvent();
@@ -17,8 +17,8 @@ const silent = createLogger({ level: 'silent' });
 function harness(handler: StepHandler<'order.placed'>, options: { timeoutMs?: number; faults?: string } = {}) {
   const published: Envelope[] = [];
   const deadLetters: { message: ReceivedMessage; cause: string; error: string }[] = [];
-  const failures: { eventId: string; error: string }[] = [];
-  const store: StepFailureStore = { record: async (f) => void failures.push(f), find: async () => null };
+  const deliveries: StepDelivery[] = [];
+  const store: StepLedger = { record: async (d) => void deliveries.push(d), failures: async () => null, ofOrder: async () => [] };
   let calls = 0;
   const run = pubsubStep(
     'payment-authorize',
@@ -29,13 +29,13 @@ function harness(handler: StepHandler<'order.placed'>, options: { timeoutMs?: nu
     {
       publish: async (e) => void published.push(e),
       sendToDeadLetters: async (_fn, message, reason) => void deadLetters.push({ message, ...reason }),
-      failures: () => store,
+      ledger: () => store,
       log: silent,
       timeoutMs: options.timeoutMs ?? 1000,
       faults: () => parseFaults(options.faults),
     },
   );
-  return { run: (payload: unknown) => run(ce(payload) as never), published, deadLetters, failures, calls: () => calls };
+  return { run: (payload: unknown) => run(ce(payload) as never), published, deadLetters, deliveries, calls: () => calls };
 }
 
 describe('decodeMessage', () => {
@@ -55,6 +55,9 @@ describe('pubsubStep', () => {
     const h = harness(async (event, { now }) => [createEvent('payment.failed', { orderId, paymentId: orderId, reason: 'payment_declined', declineCode: 'x' }, { correlationId: orderId, cause: event, now })]);
     await h.run(placed);
     expect(h.published.map((e) => [e.type, e.metadata.causationId])).toEqual([['payment.failed', placed.metadata.eventId]]);
+    expect(h.deliveries).toEqual([
+      expect.objectContaining({ fn: 'payment-authorize', eventId: placed.metadata.eventId, orderId, outcome: 'handled', error: null, published: [h.published[0]!.metadata.eventId] }),
+    ]);
   });
 
   it('when a message is poison, then it goes to the dead-letter topic as it came and is acknowledged, without running the handler', async () => {
@@ -71,6 +74,7 @@ describe('pubsubStep', () => {
     await expect(h.run(placed)).resolves.toBeUndefined();
     expect(h.deadLetters).toEqual([expect.objectContaining({ cause: 'unknown_order', error: 'no such order' })]);
     expect(h.published).toEqual([]);
+    expect(h.deliveries).toEqual([expect.objectContaining({ outcome: 'dead_lettered', error: 'no such order' })]);
   });
 
   it('when the handler throws, then the function rejects so Pub/Sub redelivers, the failure is remembered, and nothing is published', async () => {
@@ -79,7 +83,7 @@ describe('pubsubStep', () => {
     });
     await expect(h.run(placed)).rejects.toThrow('provider down');
     expect(h.published).toEqual([]);
-    expect(h.failures).toEqual([expect.objectContaining({ eventId: placed.metadata.eventId, error: 'provider down', orderId })]);
+    expect(h.deliveries).toEqual([expect.objectContaining({ eventId: placed.metadata.eventId, outcome: 'failed', error: 'provider down', orderId })]);
   });
 
   it('when the handler outlives its deadline, then the function rejects and the handler’s signal aborts', async () => {

@@ -3,7 +3,7 @@ import { db } from '../lib/db/knex.ts';
 import { serveEvents } from '../lib/http/serve.ts';
 import { sendEmail } from '../lib/notify/email.ts';
 import { sendSms } from '../lib/notify/sms.ts';
-import { postgresFailures } from '../lib/step-failures.ts';
+import { postgresLedger } from '../lib/step-ledger.ts';
 import { pubsubStep } from '../lib/step.ts';
 import { createNotificationSend } from './handler.ts';
 
@@ -13,6 +13,6 @@ serveEvents(
     'notification-send',
     // A claim outlives the slowest send (three SMTP timeouts, twice) and the step's own deadline.
     () => createNotificationSend({ db: db(), sendEmail, sendSms, leaseMs: Math.max(config().SMTP_TIMEOUT_MS * 7, config().HANDLER_TIMEOUT_MS) + 5000, maxSmsPerDay: config().MAX_SMS_PER_CUSTOMER_PER_DAY }),
-    { failures: () => postgresFailures(db()) },
+    { ledger: () => postgresLedger(db()) },
   ),
 );

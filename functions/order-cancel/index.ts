@@ -1,7 +1,7 @@
 import { db } from '../lib/db/knex.ts';
 import { serveEvents } from '../lib/http/serve.ts';
-import { postgresFailures } from '../lib/step-failures.ts';
+import { postgresLedger } from '../lib/step-ledger.ts';
 import { pubsubStep } from '../lib/step.ts';
 import { createOrderCancel } from './handler.ts';
 
-serveEvents('order-cancel', pubsubStep('order-cancel', () => createOrderCancel({ db: db() }), { failures: () => postgresFailures(db()) }));
+serveEvents('order-cancel', pubsubStep('order-cancel', () => createOrderCancel({ db: db() }), { ledger: () => postgresLedger(db()) }));

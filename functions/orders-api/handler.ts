@@ -1,7 +1,9 @@
 import type { Firestore } from '@google-cloud/firestore';
+import { trace } from '@opentelemetry/api';
 import type { Knex } from 'knex';
 import { z } from 'zod';
 import { getProducts } from '../lib/catalog.ts';
+import { orderFacts } from '../lib/db/timeline.repository.ts';
 import { countOpenOrders, findOrder, getOrderView, insertOrder, listOrders, orderLines } from '../lib/db/orders.repository.ts';
 import { createEvent } from '../lib/events.ts';
 import { strikes, type Faults } from '../lib/faults.ts';
@@ -12,7 +14,10 @@ import { newId, stableId } from '../lib/ids.ts';
 import { enqueue, relay } from '../lib/outbox.ts';
 import type { Publish } from '../lib/pubsub.ts';
 import { withDeadline } from '../lib/resilience.ts';
+import type { StepLedger } from '../lib/step-ledger.ts';
+import { ORDER_ID, traceIdOf } from '../lib/telemetry.ts';
 import { priceOrder } from './pricing.ts';
+import { buildTimeline } from './timeline.ts';
 
 const Position = z.object({ createdAt: z.iso.datetime(), id: z.uuid() });
 
@@ -35,6 +40,8 @@ export interface OrderRoutesDeps {
   crash: () => never;
   /** Orders one customer may have PENDING at once. */
   maxOpenOrders: number;
+  /** Where the steps write their deliveries down (PostgreSQL and Firestore), for the timeline. */
+  ledgers: readonly StepLedger[];
 }
 
 /** The 202 answer for an accepted order. */
@@ -64,6 +71,8 @@ export function createOrderRoutes(deps: OrderRoutesDeps): Route[] {
       }
       // With a key, the order's id follows from it: a retry after a crash that lost the key's record finds the order.
       const orderId = idempotencyKey ? stableId('order', caller.sub, idempotencyKey) : newId();
+      // This request's span is the root of the order's trace: every step after it is a span of the same trace.
+      trace.getActiveSpan()?.setAttribute(ORDER_ID, orderId);
       const placed = createEvent(
         'order.placed',
         {
@@ -144,6 +153,19 @@ export function createOrderRoutes(deps: OrderRoutesDeps): Route[] {
       }
       const { customerId: _owner, ...view } = order;
       return { status: 200, body: view, headers: { 'Cache-Control': 'private, no-store' } };
+    }),
+    route('getOrderTimeline', async ({ params, caller }) => {
+      const order = await findOrder(db, params.orderId);
+      if (!order || (order.customerId !== caller.sub && !caller.admin)) {
+        throw HttpProblem.of('not-found', `no order ${params.orderId}`);
+      }
+      const view = caller.admin ? 'full' : 'customer';
+      const entries = buildTimeline(await orderFacts(db, deps.ledgers, order.id), view);
+      return {
+        status: 200,
+        headers: { 'Cache-Control': 'private, no-store' },
+        body: { orderId: order.id, view, traceId: view === 'full' ? traceIdOf(order.traceparent) : null, entries },
+      };
     }),
   ];
 }

@@ -10,6 +10,7 @@ import { postgresIdempotency } from '../lib/http/idempotency.ts';
 import { verifyToken } from '../lib/http/verifier.ts';
 import { logger } from '../lib/logger.ts';
 import { publish } from '../lib/pubsub.ts';
+import { firestoreLedger, postgresLedger } from '../lib/step-ledger.ts';
 import { createOrderRoutes } from './handler.ts';
 
 const cfg = config();
@@ -27,6 +28,7 @@ serveHttp(
       faults,
       crash: () => process.exit(70),
       maxOpenOrders: cfg.MAX_OPEN_ORDERS_PER_CUSTOMER,
+      ledgers: [postgresLedger(db()), firestoreLedger(firestore())],
     }),
     verify: verifyToken,
     log: logger,

@@ -1,11 +1,11 @@
 import { db } from '../lib/db/knex.ts';
 import { serveEvents } from '../lib/http/serve.ts';
 import { paymentProvider } from '../lib/payments/index.ts';
-import { postgresFailures } from '../lib/step-failures.ts';
+import { postgresLedger } from '../lib/step-ledger.ts';
 import { pubsubStep } from '../lib/step.ts';
 import { createPaymentCapture } from './handler.ts';
 
 serveEvents(
   'payment-capture',
-  pubsubStep('payment-capture', () => createPaymentCapture({ db: db(), provider: paymentProvider() }), { failures: () => postgresFailures(db()) }),
+  pubsubStep('payment-capture', () => createPaymentCapture({ db: db(), provider: paymentProvider() }), { ledger: () => postgresLedger(db()) }),
 );

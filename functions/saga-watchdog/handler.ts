@@ -10,6 +10,7 @@ import { cancelledEvent, cancelOrder, confirmedEvent } from '../lib/order-events
 import { orderLines } from '../lib/db/orders.repository.ts';
 import { enqueue, relay, storedEvent } from '../lib/outbox.ts';
 import type { Publish } from '../lib/pubsub.ts';
+import { inOrderTrace, ORDER_ID } from '../lib/telemetry.ts';
 
 /** What one watchdog run did. */
 export interface WatchdogSummary {
@@ -50,12 +51,12 @@ export function createWatchdog(deps: { db: Knex; firestore: Firestore; publish: 
     const outbox: number[] = [];
     const summary: WatchdogSummary = { timedOut: [], nudged: { stalled: [], unsettled: [], unreleased: [], untold: [] } };
 
-    /** Runs `work` on an order under its lock, unless another step holds it right now. */
-    const onOrder = async <T>(id: string, work: (trx: Knex.Transaction, order: OrderRecord) => Promise<T | null>): Promise<T | null> => {
+    /** Runs `work` on an order under its lock, unless another step holds it right now, as a span of the order's trace. */
+    const onOrder = async <T>(id: string, action: string, work: (trx: Knex.Transaction, order: OrderRecord) => Promise<T | null>): Promise<T | null> => {
       try {
         return await db.transaction(async (trx) => {
           const order = await findOrder(trx, id, { lock: 'update-nowait' });
-          return order ? work(trx, order) : null;
+          return order ? inOrderTrace(order.traceparent, `saga-watchdog ${action}`, { [ORDER_ID]: id }, () => work(trx, order)) : null;
         });
       } catch (err) {
         if ((err as { code?: string }).code === LOCK_NOT_AVAILABLE) return null;
@@ -65,7 +66,7 @@ export function createWatchdog(deps: { db: Knex; firestore: Firestore; publish: 
 
     const overdue = await db('orders').where({ status: 'PENDING' }).where('deadline_at', '<', now).orderBy('deadline_at').limit(options.limit).pluck('id');
     for (const id of overdue) {
-      const event = await onOrder(id, async (trx, order) => {
+      const event = await onOrder(id, 'timeout', async (trx, order) => {
         if (order.status !== 'PENDING' || order.deadlineAt >= now) return null;
         const cancelled = await cancelOrder(trx, order, await findPaymentByOrder(trx, id), { reason: 'timeout', cause: null, now });
         outbox.push(...(await enqueue(trx, [cancelled], now)));
@@ -88,7 +89,7 @@ export function createWatchdog(deps: { db: Knex; firestore: Firestore; publish: 
 
     const nudge = async (ids: string[], kind: keyof WatchdogSummary['nudged'], eventOf: (trx: Knex, order: OrderRecord) => Promise<Envelope | null>) => {
       for (const id of ids) {
-        const event = await onOrder(id, async (trx, order) => {
+        const event = await onOrder(id, `nudge ${kind}`, async (trx, order) => {
           const driving = await eventOf(trx, order);
           if (!driving) return null;
           outbox.push(...(await enqueue(trx, [driving], now)));

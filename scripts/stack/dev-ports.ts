@@ -11,7 +11,8 @@ export function emulatorPorts(): { pubsub: number; firestore: number } {
 }
 
 /**
- * The fixed ports of `npm run dev`: the API on 8080, maildev on 1080/1025, the fault control server on 8093, functions
+ * The fixed ports of `npm run dev`: the API on 8080, maildev on 1080/1025, the fault control server on 8093, the
+ * telemetry collector on 8094, functions
  * from 8101 in topology order.
  */
 export function devPorts(): StackPorts {
@@ -24,6 +25,7 @@ export function devPorts(): StackPorts {
     sms: 8091,
     storage: 8092,
     faults: 8093,
+    telemetry: 8094,
     postgres: 5433,
     functions: Object.fromEntries(functionNames.map((fn, i) => [fn, 8101 + i])) as Record<FunctionName, number>,
   };

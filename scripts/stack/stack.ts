@@ -19,6 +19,7 @@ import { startGateway } from './gateway.ts';
 import { ensureDatabase, reachable, startEmbeddedPostgres, type Postgres } from './postgres.ts';
 import { describeExit, httpOk, listening, portIsFree, reapLeftovers, startService, waitFor, type Service, type ServiceExit } from './process.ts';
 import { createTopology } from './pubsub-topology.ts';
+import { startTelemetryCollector } from './telemetry-collector.ts';
 import { scheduledJobs, startScheduler, type ScheduleOverrides } from './scheduler.ts';
 
 const root = resolve(import.meta.dirname, '../..');
@@ -38,6 +39,8 @@ export interface StackPorts {
   postgres: number;
   /** The fault control server; any free port when absent. The proxies themselves take free ports of their own. */
   faults?: number;
+  /** The telemetry collector (spans and metrics); any free port when absent. */
+  telemetry?: number;
   functions: Record<FunctionName, number>;
 }
 
@@ -84,6 +87,8 @@ export interface Stack {
     storage: string;
     /** The fault control server: `GET /faults`, `PUT /faults/<name>` with `{ "mode": "pass" | "refuse" | "hang" }`. */
     faults: string;
+    /** The telemetry collector: `GET /traces/{traceId}`, `GET /orders/{orderId}/trace`, `GET /metrics`. */
+    telemetry: string;
     functions: Record<FunctionName, string>;
   };
   /** The environment every function got: dependencies behind their fault proxies, plus `functionEnv`. */
@@ -187,9 +192,9 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       if (failed) throw failed.reason;
       return settled.map((r) => (r as PromiseFulfilledResult<unknown>).value) as T;
     };
-    const [, , postgres, , payment, sms, key, storageEndpoint, faults] = await step(
+    const [, , postgres, , payment, sms, key, storageEndpoint, faults, telemetry] = await step(
       options,
-      'starting Pub/Sub and Firestore emulators, PostgreSQL, maildev, the storage endpoint, provider stand-ins and fault proxies',
+      'starting Pub/Sub and Firestore emulators, PostgreSQL, maildev, the storage endpoint, provider stand-ins, fault proxies and the telemetry collector',
       () =>
         all([
           started(startPubsubEmulator({ port: ports.pubsub, project, dataDir: join(options.dataDir, 'pubsub'), logDir: options.logDir, pidDir, onExit: fatal })),
@@ -206,6 +211,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
           loadOrCreateIssuerKey(issuerKeyFile),
           started(startStorageEmulator(ports.storage)),
           started(startDependencyProxies({ targets: proxyTargets(options), controlPort: ports.faults ?? 0 })),
+          started(startTelemetryCollector({ port: ports.telemetry ?? 0 })),
         ]),
     );
 
@@ -226,6 +232,9 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       IMAGES_PUBLIC_URL: storageEndpoint.url,
       LOG_LEVEL: options.logLevel,
       METADATA_SERVER_DETECTION: 'none',
+      TELEMETRY_ENDPOINT: telemetry.url,
+      TRACE_QUERY_URL: telemetry.url,
+      METRICS_EXPORT_INTERVAL_MS: '5000',
       ...(options.redisUrl ? { REDIS_URL: options.redisUrl } : {}),
     };
     const proxyPorts = Object.fromEntries(Object.entries(faults.proxies).map(([name, p]) => [name, p.port])) as Record<FaultTarget, number>;
@@ -303,6 +312,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
         sms: sms.url,
         storage: storageEndpoint.url,
         faults: faults.url,
+        telemetry: telemetry.url,
         functions: functionUrls,
       },
       env,

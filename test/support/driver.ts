@@ -30,7 +30,7 @@ import { createHttpSmsSender } from '../../functions/lib/notify/sms.ts';
 import { enqueue, relay } from '../../functions/lib/outbox.ts';
 import { createStripeProvider, type PaymentProvider } from '../../functions/lib/payments/index.ts';
 import { reconcile } from '../../functions/lib/reconcile.ts';
-import { firestoreFailures, postgresFailures } from '../../functions/lib/step-failures.ts';
+import { firestoreLedger, postgresLedger } from '../../functions/lib/step-ledger.ts';
 import { pubsubStep, type StepHandler } from '../../functions/lib/step.ts';
 import { startPaymentSimulator } from '../../scripts/providers/payment-simulator.ts';
 import { startSmsSink } from '../../scripts/providers/sms-sink.ts';
@@ -114,7 +114,7 @@ export function createDriver(world: World, options: { faults?: Partial<Record<Fu
     for (const s of subscriptions().filter((sub) => sub.topic === event.type)) queue.push({ fn: s.function, message, topic: event.type, attempt: 1 });
   };
 
-  const recorder = createDeadLetterRecorder({ db, failures: [postgresFailures(db), firestoreFailures(fs)], log: () => silent });
+  const recorder = createDeadLetterRecorder({ db, ledgers: [postgresLedger(db), firestoreLedger(fs)], log: () => silent });
   const toRecorder = (fn: FunctionName, message: ReceivedMessage & { messageId: string }, attributes: Record<string, string>) =>
     recorder({
       id: randomUUID(),
@@ -164,7 +164,7 @@ export function createDriver(world: World, options: { faults?: Partial<Record<Fu
         sendToDeadLetters: async (name, message, reason) => {
           await toRecorder(name, { ...message, messageId: randomUUID() }, { [deadLetterAttributes.cause]: reason.cause, [deadLetterAttributes.error]: reason.error, ...(message.topic ? { [deadLetterAttributes.sourceTopic]: message.topic } : {}) });
         },
-        failures: () => (fn.startsWith('inventory-') ? firestoreFailures(fs) : postgresFailures(db)),
+        ledger: () => (fn.startsWith('inventory-') ? firestoreLedger(fs) : postgresLedger(db)),
         log: silent,
         timeoutMs,
         faults: () => parseFaults(undefined),
@@ -292,5 +292,5 @@ export async function runStep(world: World, fn: 'payment-authorize' | 'payment-c
       : fn === 'payment-capture'
         ? createPaymentCapture({ db: world.db, provider: world.provider })
         : createInventoryReserve({ firestore: fs });
-  return (handler as StepHandler<never>)(event as never, { now: new Date(), log: silent, signal: new AbortController().signal });
+  return (handler as StepHandler<never>)(event as never, { now: new Date(), log: silent, signal: new AbortController().signal, attributes: {} });
 }

@@ -90,6 +90,7 @@ async function start(state: Shared): Promise<StackInfo> {
     sms: stack.urls.sms,
     storage: stack.urls.storage,
     faults: stack.urls.faults,
+    telemetry: stack.urls.telemetry,
     functionUrls: stack.urls.functions,
     env: stack.env,
     directEnv: stack.directEnv,

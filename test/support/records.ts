@@ -18,6 +18,7 @@ export const orderRecord = (over: Partial<OrderRecord> = {}): OrderRecord => ({
   attention: null,
   nudgedAt: null,
   nudges: 0,
+  traceparent: null,
   ...over,
 });
 

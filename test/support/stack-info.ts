@@ -10,6 +10,8 @@ export interface StackInfo {
   storage: string;
   /** The fault control server: `faultControl(stack.faults).set('postgres', 'refuse')`, or `PUT /faults/<name>`. */
   faults: string;
+  /** The telemetry collector: `GET /orders/{orderId}/trace`, `GET /metrics`. */
+  telemetry: string;
   /** Each function's own URL (a scheduled function is called with `POST /` and body `{}`). */
   functionUrls: Record<FunctionName, string>;
   /** The environment the functions got: every dependency behind its fault proxy. */

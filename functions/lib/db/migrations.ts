@@ -239,7 +239,76 @@ const apiEdge: Migration = {
   },
 };
 
-const migrations: Migration[] = [initial, reliability, apiEdge];
+/**
+ * Observability: every event seen on a saga topic (`saga_events`, written by the audit subscriber), every delivery of
+ * an event to a step with its outcome (`step_deliveries`, which replaces the per-event failure counts of
+ * `step_failures`), and the trace context of an order and of each outbox row, so work done later (a sweep, a nudge,
+ * an operator's replay) joins the order's trace.
+ */
+const observability: Migration = {
+  name: '20261128_0004_observability',
+  async up(knex) {
+    await knex.raw(`
+      CREATE TABLE saga_events (
+        event_id uuid PRIMARY KEY,
+        order_id uuid,
+        type text NOT NULL,
+        causation_id uuid,
+        producer text,
+        occurred_at timestamptz NOT NULL,
+        recorded_at timestamptz NOT NULL,
+        trace_id text,
+        data jsonb NOT NULL
+      );
+      CREATE INDEX saga_events_by_order ON saga_events (order_id, occurred_at);
+
+      CREATE TABLE step_deliveries (
+        id bigserial PRIMARY KEY,
+        function text NOT NULL,
+        event_id uuid NOT NULL,
+        order_id uuid,
+        attempt integer,
+        outcome text NOT NULL CHECK (outcome IN ('handled', 'failed', 'dead_lettered')),
+        error text,
+        published text[] NOT NULL DEFAULT '{}',
+        started_at timestamptz NOT NULL,
+        ms integer NOT NULL,
+        trace_id text,
+        span_id text
+      );
+      CREATE INDEX step_deliveries_by_event ON step_deliveries (function, event_id);
+      CREATE INDEX step_deliveries_by_order ON step_deliveries (order_id, started_at);
+      INSERT INTO step_deliveries (function, event_id, order_id, outcome, error, started_at, ms)
+        SELECT function, event_id, order_id, 'failed', last_error, last_failed_at, 0 FROM step_failures;
+      DROP TABLE step_failures;
+
+      ALTER TABLE orders ADD COLUMN traceparent text;
+      ALTER TABLE outbox ADD COLUMN traceparent text;
+    `);
+  },
+  async down(knex) {
+    await knex.raw(`
+      CREATE TABLE step_failures (
+        function text NOT NULL,
+        event_id uuid NOT NULL,
+        order_id uuid,
+        attempts integer NOT NULL,
+        last_error text NOT NULL,
+        first_failed_at timestamptz NOT NULL,
+        last_failed_at timestamptz NOT NULL,
+        PRIMARY KEY (function, event_id)
+      );
+      INSERT INTO step_failures
+        SELECT function, event_id, max(order_id::text)::uuid, count(*), (array_agg(error ORDER BY started_at DESC))[1], min(started_at), max(started_at)
+        FROM step_deliveries WHERE outcome = 'failed' GROUP BY function, event_id;
+      DROP TABLE saga_events, step_deliveries;
+      ALTER TABLE orders DROP COLUMN traceparent;
+      ALTER TABLE outbox DROP COLUMN traceparent;
+    `);
+  },
+};
+
+const migrations: Migration[] = [initial, reliability, apiEdge, observability];
 
 /** Knex migration source over the migrations compiled into the code (no file-system discovery). */
 export const migrationSource: Knex.MigrationSource<Migration> = {

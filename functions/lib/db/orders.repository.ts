@@ -1,6 +1,7 @@
 import type { Knex } from 'knex';
 import type { AttentionReason, CancellationReason, Contact, Money, OrderView, SagaStatus, StockLine } from '../../../schemas/index.ts';
 import { newId } from '../ids.ts';
+import { currentTraceparent } from '../telemetry.ts';
 
 /** An order row as the saga sees it. */
 export interface OrderRecord {
@@ -17,6 +18,8 @@ export interface OrderRecord {
   attention: { reason: AttentionReason; detail: string; since: Date } | null;
   nudgedAt: Date | null;
   nudges: number;
+  /** The W3C context of the request that placed the order: later work on it joins this trace. */
+  traceparent: string | null;
 }
 
 /** One priced line of a new order. */
@@ -45,6 +48,7 @@ interface OrderRow {
   attention_since: Date | null;
   nudged_at: Date | null;
   nudges: number;
+  traceparent: string | null;
 }
 
 const toRecord = (r: OrderRow): OrderRecord => ({
@@ -61,9 +65,10 @@ const toRecord = (r: OrderRow): OrderRecord => ({
   attention: r.attention_reason ? { reason: r.attention_reason, detail: r.attention_detail ?? '', since: r.attention_since! } : null,
   nudgedAt: r.nudged_at,
   nudges: r.nudges,
+  traceparent: r.traceparent,
 });
 
-/** Stores a new PENDING order, its lines and its first history entry (inside the caller's transaction). */
+/** Stores a new PENDING order (with the current trace context), its lines and its first history entry (inside the caller's transaction). */
 export async function insertOrder(
   trx: Knex,
   order: {
@@ -90,6 +95,7 @@ export async function insertOrder(
     created_at: order.now,
     updated_at: order.now,
     deadline_at: order.deadlineAt,
+    traceparent: currentTraceparent(),
   });
   await trx('order_lines').insert(
     order.lines.map((l, i) => ({

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Request, Response } from '@google-cloud/functions-framework';
+import { trace } from '@opentelemetry/api';
 import type { z } from 'zod';
 import { IdempotencyKey, operations, pathPattern, problem, type OperationId } from '../../../schemas/index.ts';
 import type { Logger } from '../logger.ts';
@@ -107,6 +108,7 @@ export function httpApi(options: {
         const allow = [...new Set(matching.map((t) => t.spec.method))].join(', ');
         throw HttpProblem.of('method-not-allowed', `use ${allow}`, {}, { Allow: allow });
       }
+      trace.getActiveSpan()?.updateName(`${found.spec.method} ${found.spec.path}`).setAttribute('http.route', found.spec.path);
       checkBodyHeaders(req, found.spec);
       const caller = await options.verify(req.get('authorization')).catch((err: unknown) => {
         log.error({ err }, 'token verification failed: the issuer keys could not be read');

@@ -1,6 +1,8 @@
 import { createRequire } from 'node:module';
 import { cloudEvent, http, type CloudEventFunction, type Request, type Response } from '@google-cloud/functions-framework';
+import { context, propagation, ROOT_CONTEXT, SpanStatusCode, trace } from '@opentelemetry/api';
 import { logger, type Logger } from '../logger.ts';
+import { SpanKind, startTelemetry, tracer } from '../telemetry.ts';
 import { answerFrameworkError, type HttpApi } from './api.ts';
 
 type Handle = (this: ExpressApp, req: Request, res: Response, callback?: (err?: unknown) => void) => void;
@@ -10,6 +12,7 @@ interface ExpressApp {
 }
 
 let frontDoor: Pick<HttpApi, 'admit' | 'frameworkError'> | undefined;
+let traced = false;
 
 /**
  * Puts a front door before the functions framework's own middleware. The framework reads and parses every body
@@ -19,9 +22,10 @@ let frontDoor: Pick<HttpApi, 'admit' | 'frameworkError'> | undefined;
  * admitted first (route, body length and type, caller, rate limits, with no byte of the body read), and whatever the
  * framework then fails on is answered as problem+json by the function.
  */
-function installFrontDoor(door: Pick<HttpApi, 'admit' | 'frameworkError'>): void {
+function installFrontDoor(door: Pick<HttpApi, 'admit' | 'frameworkError'>, options: { traced: boolean }): void {
   const installed = frontDoor !== undefined;
   frontDoor = door;
+  traced = options.traced;
   if (installed) return;
   const fromHere = createRequire(import.meta.url);
   const express = createRequire(fromHere.resolve('@google-cloud/functions-framework'))('express') as { application: { handle: Handle } };
@@ -33,16 +37,28 @@ function installFrontDoor(door: Pick<HttpApi, 'admit' | 'frameworkError'>): void
     Object.setPrototypeOf(req, this.request);
     Object.setPrototypeOf(res, this.response);
     const done = callback ?? ((err?: unknown) => frontDoor!.frameworkError(req, res, err));
-    frontDoor!.admit(req, res).then(
-      (admitted) => admitted && original.call(this, req, res, done),
-      (err: unknown) => frontDoor!.frameworkError(req, res, err),
-    );
+    const serve = () =>
+      frontDoor!.admit(req, res).then(
+        (admitted) => admitted && original.call(this, req, res, done),
+        (err: unknown) => frontDoor!.frameworkError(req, res, err),
+      );
+    if (!traced) return void serve();
+    // A request is a server span, in the caller's trace when it sends a traceparent; the API names it by its route.
+    const parent = propagation.extract(ROOT_CONTEXT, req.headers);
+    const span = tracer().startSpan(`${req.method} ${req.path}`, { kind: SpanKind.SERVER, attributes: { 'http.request.method': req.method, 'url.path': req.path } }, parent);
+    res.once('close', () => {
+      span.setAttribute('http.response.status_code', res.statusCode);
+      if (res.statusCode >= 500) span.setStatus({ code: SpanStatusCode.ERROR });
+      span.end();
+    });
+    context.with(trace.setSpan(parent, span), serve);
   };
 }
 
 /** Registers an HTTP API function behind its front door. */
 export function serveHttp(name: string, api: HttpApi): void {
-  installFrontDoor(api);
+  startTelemetry(name);
+  installFrontDoor(api, { traced: true });
   http(name, (req, res) => api.handle(req, res));
 }
 
@@ -51,7 +67,8 @@ export function serveHttp(name: string, api: HttpApi): void {
  * page): the same problem+json answers for whatever the framework cannot parse.
  */
 export function serveHandler(name: string, job: (req: Request, res: Response) => Promise<void>, options: { log: () => Logger }): void {
-  installFrontDoor({ admit: async () => true, frameworkError: (req, res, err) => answerFrameworkError(req, res, err, options.log()) });
+  startTelemetry(name);
+  installFrontDoor({ admit: async () => true, frameworkError: (req, res, err) => answerFrameworkError(req, res, err, options.log()) }, { traced: true });
   http(name, job);
 }
 
@@ -60,6 +77,8 @@ export function serveHandler(name: string, job: (req: Request, res: Response) =>
  * as problem+json like everything else, and Pub/Sub retries it, then dead-letters it.
  */
 export function serveEvents<T>(name: string, handler: CloudEventFunction<T>): void {
-  installFrontDoor({ admit: async () => true, frameworkError: (req, res, err) => answerFrameworkError(req, res, err, logger()) });
+  startTelemetry(name);
+  // Each delivery is a span of the trace its message carries (see pubsubStep), not of the push request.
+  installFrontDoor({ admit: async () => true, frameworkError: (req, res, err) => answerFrameworkError(req, res, err, logger()) }, { traced: false });
   cloudEvent(name, handler);
 }
