@@ -7,4 +7,5 @@ export * from './topology.ts';
 export * from './catalog.ts';
 export * from './admin.ts';
 export * from './observability.ts';
+export * from './metrics.ts';
 export * from './operations.ts';

@@ -13,9 +13,10 @@ export interface DeliveryPolicy {
 /**
  * What a function talks to besides Pub/Sub. The deploy derives each function's roles, environment and secrets from
  * it: `postgres` (Cloud SQL, IAM login), `firestore`, `images` (the product image bucket), `payments` (Stripe's key),
- * `smtp` (the SMTP URL with its credentials), `sms` (the SMS provider's key), `redis` (Memorystore, when enabled).
+ * `smtp` (the SMTP URL with its credentials), `sms` (the SMS provider's key), `redis` (Memorystore, when enabled),
+ * `traces` (reads spans back from Cloud Trace). Every function writes spans and metrics.
  */
-export type Dependency = 'postgres' | 'firestore' | 'images' | 'payments' | 'smtp' | 'sms' | 'redis';
+export type Dependency = 'postgres' | 'firestore' | 'images' | 'payments' | 'smtp' | 'sms' | 'redis' | 'traces';
 
 /** How a function runs in production: its size, how many requests an instance takes, how far it scales. */
 export interface Capacity {
@@ -102,7 +103,7 @@ export const functions = {
     routes: ['/v1/admin'],
     publishes: ['order.placed', 'order.confirmed', 'order.cancelled'],
     republishes: 'dead-letters',
-    uses: ['postgres'],
+    uses: ['postgres', 'traces'],
     capacity: { maxInstances: 1 },
   },
   'api-docs': {

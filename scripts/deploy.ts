@@ -2,6 +2,7 @@ import { parseArgs } from 'node:util';
 import { functionNames, type FunctionName } from '../schemas/index.ts';
 import { buildFunctions } from './build.ts';
 import { checkCapacity, connectionBudget, deployPlan, shellLine, type DeployInputs } from './deploy/plan.ts';
+import { applyMonitoring } from './deploy/monitoring.ts';
 import { DeployFailed, execute, runPlan } from './deploy/run.ts';
 
 const usage = `npm run deploy -- --project P --region R [--plan] [--only <function> ...] [options]
@@ -106,6 +107,7 @@ if (values.plan) {
     phase = c.phase;
     console.log(shellLine(c.argv));
   }
+  if (!inputs.only) console.error('# then the alert policies and the dashboard of infra/monitoring: each found by its label or name and updated, or created (gcloud alpha monitoring policies, gcloud monitoring dashboards)');
   process.exit(0);
 }
 
@@ -126,6 +128,11 @@ try {
     },
   });
   console.log(`\n✓ deployed: ${tally.created} created, ${tally.applied} applied (deploys, bindings), ${tally.updated} updated, ${tally.unchanged} already as planned.`);
+  if (!inputs.only) {
+    console.log('… alert policies and the dashboard (infra/monitoring)');
+    const monitoring = await applyMonitoring({ project, env: gcloudEnv, progress: (line) => console.log(line) });
+    console.log(`✓ monitoring: ${monitoring.created.length} created, ${monitoring.updated.length} updated`);
+  }
   console.log(inputs.domain ? `Point ${inputs.domain} at the address saga-api (gcloud compute addresses describe saga-api --global), then: npm run smoke -- --url https://${inputs.domain} --token <ID token>` : 'No --domain: each HTTP function answers at its own URL (gcloud functions describe orders-api --region …).');
 } catch (err) {
   console.error(`\n✗ ${(err as Error).message}`);

@@ -4,6 +4,7 @@ import { pathToFileURL } from 'node:url';
 import type { z } from 'zod';
 import { Env } from '../functions/lib/config.ts';
 import { AUDIT_SUBSCRIPTION_SUFFIX, PROBLEM_BASE, capacityOf, operationIds, operations, type Operation, functionNames, functions, problemTypes, publishTopicsOf, scheduledFunctions, subscriptions, usesOf, type FunctionSpec } from '../schemas/index.ts';
+import { writeMonitoringFiles } from '../infra/monitoring.ts';
 import { writeContractFiles } from './contracts.ts';
 import { connectionBudget, pushAccountId, runtimeAccountId, runtimeOf, URL_MAP_FILE, urlMapYaml, type DeployInputs } from './deploy/plan.ts';
 
@@ -143,5 +144,8 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
   writeFileSync(DEPLOY_DOC, renderDeployDoc(readFileSync(DEPLOY_DOC, 'utf8')));
   writeFileSync(resolve(import.meta.dirname, '..', URL_MAP_FILE), urlMapYaml());
   writeContractFiles();
-  console.log(`README.md, docs/deploy.md, ${URL_MAP_FILE} and docs/api: diagram, topology, jobs, configuration, problem and deploy tables, URL map, OpenAPI, AsyncAPI and event schemas regenerated`);
+  writeMonitoringFiles();
+  console.log(
+    `README.md, docs/deploy.md, ${URL_MAP_FILE}, infra/monitoring and docs/api: diagram, topology, jobs, configuration, problem and deploy tables, URL map, alert policies and dashboard, OpenAPI, AsyncAPI and event schemas regenerated`,
+  );
 }

@@ -5,6 +5,7 @@ const flag = z.enum(['true', 'false']).transform((v) => v === 'true');
 /** Every environment variable the functions read, with its default and what it does. */
 export const Env = z.object({
   GOOGLE_CLOUD_PROJECT: z.string().min(1).default('saga-commerce-local').describe('Google Cloud project that owns the topics and the Firestore database.'),
+  GOOGLE_CLOUD_REGION: z.string().min(1).default('local').describe('Region the function runs in; metrics carry it as their location.'),
   DATABASE_URL: z.string().url().default('postgres://postgres@127.0.0.1:5432/saga').describe('PostgreSQL URL; ignored when INSTANCE_CONNECTION_NAME is set.'),
   INSTANCE_CONNECTION_NAME: z.string().optional().describe('Cloud SQL instance (`project:region:instance`); when set, connect through the Cloud SQL connector.'),
   DB_USER: z.string().default('postgres').describe('Database user for the Cloud SQL connector (the service account\'s IAM user with DB_IAM_AUTH).'),
@@ -46,7 +47,7 @@ export const Env = z.object({
   TRACE_QUERY_URL: z.string().url().optional().describe('Where the admin API reads an order\'s spans back: the local stack\'s collector; unset reads Cloud Trace.'),
   TRACE_SAMPLE_RATIO: z.coerce.number().min(0).max(1).default(1).describe('Share of new traces recorded (a trace started upstream keeps its caller\'s decision).'),
   METRICS_EXPORT_INTERVAL_MS: z.coerce.number().int().min(1000).default(60_000).describe('How often metrics are exported (Cloud Monitoring takes a point per series at most every 5 s).'),
-  TELEMETRY_FLUSH_EACH_DELIVERY: flag.default(false).describe('Export spans and metrics before a step acknowledges its message (production: CPU is throttled between requests); locally a timer exports every 500 ms.'),
+  TELEMETRY_FLUSH_EACH_REQUEST: flag.default(false).describe('Export spans and metrics before a step acknowledges its message or a job answers (production: Cloud Run throttles CPU between requests); locally a timer exports every 500 ms.'),
   LOG_LEVEL: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info').describe('Least severe log level written.'),
 });
 

@@ -1,9 +1,10 @@
 import type { CloudEvent } from '@google-cloud/functions-framework';
-import { parseEnvelope, consumedBy, type Envelope, type EventType, type FunctionName, type functions } from '../../schemas/index.ts';
+import { parseEnvelope, consumedBy, functions, type Envelope, type EventType, type FunctionName } from '../../schemas/index.ts';
 import { config } from './config.ts';
 import { createDeadLetterSender, topicOfSource, type ReceivedMessage, type SendToDeadLetters } from './dead-letters.ts';
 import { faults as configuredFaults, strikes, type Faults } from './faults.ts';
 import { logger as rootLogger, type Logger } from './logger.ts';
+import { sagaMetrics } from './metrics.ts';
 import { publish as publishToPubSub, pubsub, type Publish } from './pubsub.ts';
 import { withDeadline } from './resilience.ts';
 import type { StepDelivery, StepLedger } from './step-ledger.ts';
@@ -107,6 +108,7 @@ export function pubsubStep<N extends FunctionName>(
   options: StepOptions = {},
 ): (ce: CloudEvent<unknown>) => Promise<void> {
   const types = consumedBy(name) as readonly Consumes<N>[];
+  const compensates = 'compensates' in functions[name];
   const deadLetter = options.sendToDeadLetters ?? sendToDeadLetters;
   let handler: StepHandler<Consumes<N>> | undefined;
   return async (ce) => {
@@ -141,6 +143,13 @@ export function pubsubStep<N extends FunctionName>(
         const started = performance.now();
         const ms = () => Math.round(performance.now() - started);
         const record = async (outcome: Pick<StepDelivery, 'outcome' | 'error' | 'published'>) => {
+          sagaMetrics.delivery({
+            fn: name,
+            eventType: envelope.type,
+            outcome: outcome.outcome,
+            ms: ms(),
+            compensationMs: compensates ? Math.max(0, startedAt.getTime() + ms() - Date.parse(envelope.metadata.occurredAt)) : null,
+          });
           if (!options.ledger) return;
           const delivery: StepDelivery = {
             fn: name,
@@ -180,7 +189,7 @@ export function pubsubStep<N extends FunctionName>(
         }
       });
     } finally {
-      if (config().TELEMETRY_FLUSH_EACH_DELIVERY) await flushTelemetry();
+      if (config().TELEMETRY_FLUSH_EACH_REQUEST) await flushTelemetry();
     }
   };
 }

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { context, metrics, propagation, trace, SpanKind, SpanStatusCode, type Attributes, type Context, type Link, type Span, type TextMapGetter } from '@opentelemetry/api';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 import { W3CTraceContextPropagator } from '@opentelemetry/core';
@@ -38,8 +39,15 @@ function googleHeaders(project: string): () => Promise<Record<string, string>> {
  */
 export function startTelemetry(service: string): void {
   if (started) return;
-  const { TELEMETRY_ENDPOINT: endpoint, TRACE_SAMPLE_RATIO, METRICS_EXPORT_INTERVAL_MS, GOOGLE_CLOUD_PROJECT } = config();
-  const resource = resourceFromAttributes({ 'service.name': service, 'gcp.project_id': GOOGLE_CLOUD_PROJECT });
+  const { TELEMETRY_ENDPOINT: endpoint, TRACE_SAMPLE_RATIO, METRICS_EXPORT_INTERVAL_MS, GOOGLE_CLOUD_PROJECT, GOOGLE_CLOUD_REGION } = config();
+  // Cloud Monitoring stores OTLP metrics as Prometheus targets: location, job (the service) and instance are required.
+  const resource = resourceFromAttributes({
+    'service.name': service,
+    'service.instance.id': randomUUID(),
+    'cloud.region': GOOGLE_CLOUD_REGION,
+    'cloud.platform': 'gcp_cloud_run',
+    'gcp.project_id': GOOGLE_CLOUD_PROJECT,
+  });
   const headers = endpoint === GOOGLE_TELEMETRY ? googleHeaders(GOOGLE_CLOUD_PROJECT) : undefined;
   const tracer = new BasicTracerProvider({
     resource,
@@ -70,8 +78,8 @@ export function startTelemetry(service: string): void {
 
 /**
  * Sends what this instance has recorded and not yet exported. Cloud Run gives an instance CPU only while it serves a
- * request, so with TELEMETRY_FLUSH_EACH_DELIVERY a step sends its spans before it acknowledges the message instead
- * of leaving them to a timer that may not run until the next request.
+ * request, so with TELEMETRY_FLUSH_EACH_REQUEST a step sends its spans before it acknowledges the message (and a
+ * job before it answers) instead of leaving them to a timer that may not run until the next request.
  */
 export async function flushTelemetry(): Promise<void> {
   if (!started) return;

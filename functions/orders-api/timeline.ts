@@ -44,7 +44,12 @@ export function buildTimeline(facts: OrderFacts, view: 'customer' | 'full'): Tim
       1,
     );
   }
-  for (const d of facts.deliveries) {
+  // Pub/Sub's push does not say which attempt a delivery is (functions-framework drops deliveryAttempt): count them.
+  const seen = new Map<string, number>();
+  for (const d of [...facts.deliveries].sort((a, b) => a.startedAt.getTime() - b.startedAt.getTime())) {
+    const key = `${d.fn} ${d.eventId}`;
+    const ordinal = (seen.get(key) ?? 0) + 1;
+    seen.set(key, ordinal);
     const event = occurred.get(d.eventId);
     add(
       {
@@ -53,7 +58,7 @@ export function buildTimeline(facts: OrderFacts, view: 'customer' | 'full'): Tim
         function: d.fn,
         eventId: d.eventId,
         eventType: event?.type ?? null,
-        attempt: d.attempt,
+        attempt: d.attempt ?? ordinal,
         outcome: d.outcome,
         error: d.error,
         ms: d.ms,

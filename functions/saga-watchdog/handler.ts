@@ -10,6 +10,7 @@ import { cancelledEvent, cancelOrder, confirmedEvent } from '../lib/order-events
 import { orderLines } from '../lib/db/orders.repository.ts';
 import { enqueue, relay, storedEvent } from '../lib/outbox.ts';
 import type { Publish } from '../lib/pubsub.ts';
+import { sagaMetrics } from '../lib/metrics.ts';
 import { inOrderTrace, ORDER_ID } from '../lib/telemetry.ts';
 
 /** What one watchdog run did. */
@@ -31,6 +32,25 @@ export interface WatchdogOptions {
   maxNudges: number;
   /** Orders looked at per kind and run. */
   limit: number;
+}
+
+/** What waits: open dead letters, orders needing an operator, running sagas, and the age of the oldest unpublished outbox row. */
+export async function backlog(db: Knex, now: Date) {
+  // Each count reads a partial index (open dead letters, orders needing attention, pending orders), not the table.
+  const count = async (query: Knex.QueryBuilder) => Number(((await query.count('* as n')) as { n: string }[])[0]?.n ?? 0);
+  const [openDeadLetters, needingAttention, pending, outbox] = await Promise.all([
+    count(db('dead_letters').where({ status: 'open' })),
+    count(db('orders').whereNotNull('attention_reason')),
+    count(db('orders').where({ status: 'PENDING' })),
+    db('outbox').whereNull('published_at').min<{ oldest: Date | null }[]>('created_at as oldest'),
+  ]);
+  const oldest = outbox[0]?.oldest;
+  return {
+    openDeadLetters,
+    needingAttention,
+    pending,
+    outboxLagSeconds: oldest ? Math.max(0, (now.getTime() - new Date(oldest).getTime()) / 1000) : 0,
+  };
 }
 
 /**
@@ -139,6 +159,7 @@ export function createWatchdog(deps: { db: Knex; firestore: Firestore; publish: 
     );
 
     await relay(db, deps.publish, outbox, log);
+    sagaMetrics.backlog(await backlog(db, now));
     return summary;
   };
 }

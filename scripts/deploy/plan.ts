@@ -116,10 +116,19 @@ const specOf = (fn: FunctionName): FunctionSpec => functions[fn];
 const isApi = (fn: FunctionName) => specOf(fn).trigger === 'http';
 const isScheduled = (fn: FunctionName) => specOf(fn).trigger === 'schedule';
 
+/** Every function writes spans to Cloud Trace and metrics to Cloud Monitoring through Google's OTLP endpoint. */
+export const telemetryRoles = ['roles/telemetry.tracesWriter', 'roles/monitoring.metricWriter'] as const;
+
 /** The environment and secrets a function is deployed with, from what it uses. */
 export function runtimeOf(inputs: DeployInputs, fn: FunctionName): { env: Record<string, string>; secrets: Record<string, string> } {
   const uses = usesOf(fn);
-  const env: Record<string, string> = { GOOGLE_CLOUD_PROJECT: inputs.project, LOG_LEVEL: 'info' };
+  const env: Record<string, string> = {
+    GOOGLE_CLOUD_PROJECT: inputs.project,
+    GOOGLE_CLOUD_REGION: inputs.region,
+    LOG_LEVEL: 'info',
+    TELEMETRY_ENDPOINT: 'https://telemetry.googleapis.com',
+    TELEMETRY_FLUSH_EACH_REQUEST: 'true',
+  };
   const secrets: Record<string, string> = {};
   if (uses.includes('postgres')) {
     Object.assign(env, {
@@ -231,6 +240,8 @@ export function deployPlan(inputs: DeployInputs): { commands: PlannedCommand[]; 
     const id = runtimeAccountId(fn);
     const uses = usesOf(fn);
     const projectRoles = [
+      ...telemetryRoles,
+      ...(uses.includes('traces') ? ['roles/cloudtrace.user'] : []),
       ...(uses.includes('firestore') ? ['roles/datastore.user'] : []),
       ...(uses.includes('postgres') ? ['roles/cloudsql.client', 'roles/cloudsql.instanceUser'] : []),
     ];

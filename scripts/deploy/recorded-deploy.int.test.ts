@@ -19,7 +19,7 @@ import {
 } from '../../schemas/index.ts';
 import type * as Topology from '../../schemas/topology.ts';
 import { startGcloudRecorder, type RecordedRequest } from '../../test/support/gcloud-recorder.ts';
-import { CLOUD_RUNTIME, deployPlan, pushAccountId, runtimeAccountId, runtimeOf, shellLine, type DeployInputs, type PlannedStep } from './plan.ts';
+import { CLOUD_RUNTIME, deployPlan, pushAccountId, runtimeAccountId, runtimeOf, shellLine, telemetryRoles, type DeployInputs, type PlannedStep } from './plan.ts';
 import { execute, runPlan } from './run.ts';
 
 const project = 'saga-recorded';
@@ -232,6 +232,8 @@ describe('a deploy against recorded Google APIs', () => {
     grant(`projects/${project}`, 'roles/cloudbuild.builds.builder', serviceAccount(buildAccount[0]!));
     for (const fn of functionNames) {
       const runtime = serviceAccount(email(runtimeAccountId(fn)));
+      for (const role of telemetryRoles) grant(`projects/${project}`, role, runtime);
+      if (usesOf(fn).includes('traces')) grant(`projects/${project}`, 'roles/cloudtrace.user', runtime);
       if (usesOf(fn).includes('firestore')) grant(`projects/${project}`, 'roles/datastore.user', runtime);
       if (usesOf(fn).includes('postgres')) {
         grant(`projects/${project}`, 'roles/cloudsql.client', runtime);

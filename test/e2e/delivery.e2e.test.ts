@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { PubSub, type Message, type Subscription } from '@google-cloud/pubsub';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { eventTypes } from '../../schemas/index.ts';
+import { eventTypes, type OrderTimeline, type OrderTrace } from '../../schemas/index.ts';
 import { restoreTopology, startExtraFunction } from '../support/functions.ts';
 import {
   api, database, emailsTo, eventually, finalOrder, logLines, paymentsOf, placeOrder, reconcileOrders, seedProduct, smsTo, stack, stockOf, tokenFor, unique,
@@ -154,6 +154,31 @@ describe('dead-lettering and replay', () => {
       await eventually(() => emailsTo(email), (m) => m.length === 1);
       expect(await paymentsOf(orderId)).toMatchObject({ authorizations: 1, captures: 1 });
       expect((await reconcileOrders([orderId])).discrepancies).toEqual([]);
+
+      // The timeline tells it all: each failed attempt with its error, the dead letter, the replay by whom, the success.
+      const timeline = (await eventually(
+        async () => (await api(`/v1/orders/${orderId}/timeline`, { token: await admin() })).body as unknown as OrderTimeline,
+        (t) => t.entries.some((e) => e.kind === 'delivery' && e.function === 'order-confirm' && e.outcome === 'handled'),
+      )).entries;
+      const confirms = timeline.filter((e) => e.kind === 'delivery' && e.function === 'order-confirm');
+      expect(confirms.map((d) => d.kind === 'delivery' && [d.outcome, d.attempt])).toEqual([...[1, 2, 3, 4, 5].map((n) => ['failed', n]), ['handled', 6]]);
+      expect(confirms.slice(0, 5).every((d) => d.kind === 'delivery' && /did not finish within 300 ms/.test(d.error ?? ''))).toBe(true);
+      const kinds = timeline.map((e) => (e.kind === 'delivery' ? `${e.kind}:${e.function}:${e.outcome}` : e.kind === 'event' ? `event:${e.type}` : e.kind));
+      const at = (entry: string) => kinds.indexOf(entry);
+      expect(at('dead_letter')).toBeGreaterThan(kinds.lastIndexOf('delivery:order-confirm:failed'));
+      expect(at('operator')).toBeGreaterThan(at('dead_letter'));
+      expect(at('delivery:order-confirm:handled')).toBeGreaterThan(at('operator'));
+      expect(timeline.find((e) => e.kind === 'operator')).toMatchObject({ action: 'dead-letter.replay', actor: expect.stringMatching(/^ops-/) });
+      expect(timeline.find((e) => e.kind === 'dead_letter')).toMatchObject({ function: 'order-confirm', cause: 'max_attempts', status: 'replayed' });
+
+      // One trace holds the failed attempts, the operator's replay and the redelivery that succeeded.
+      const trace = await eventually(
+        async () => (await api(`/v1/admin/orders/${orderId}/trace`, { token: await admin() })).body as unknown as OrderTrace,
+        (t) => t.spans.some((sp) => sp.name === 'order-confirm process payment.captured' && sp.error === null),
+      );
+      const names = trace.spans.map((sp) => `${sp.name}${sp.error ? ' (failed)' : ''}`);
+      expect(names.filter((n) => n === 'order-confirm process payment.captured (failed)')).toHaveLength(5);
+      expect(names).toContain('admin-api replay dead letter');
     } finally {
       await pubsub.subscription(name).delete().catch(() => undefined);
       await restoreTopology(pubsub);

@@ -144,3 +144,31 @@ describe('an order’s timeline', () => {
     }
   });
 });
+
+describe('saga metrics', () => {
+  interface Point { service: string; name: string; attributes: Record<string, unknown>; value?: number; histogram?: { count: number } }
+  const points = async () => ((await (await fetch(`${stack.telemetry}/metrics`)).json()) as { points: Point[] }).points;
+
+  it('when orders finish, then outcomes, saga and step latency, attempts and the backlog gauges reach the metrics exporter', async () => {
+    const product = await seedProduct({ available: 5 });
+    const token = await tokenFor(unique('wes'));
+    const confirmed = await placeOrder(token, { items: [{ productId: product, quantity: 1 }] });
+    const declined = await placeOrder(token, { items: [{ productId: product, quantity: 1 }], payment: { method: 'pm_card_chargeDeclined' } });
+    await finalOrder(confirmed, token);
+    await finalOrder(declined, token);
+    const has = (all: Point[], name: string, match: (p: Point) => boolean = () => true) => all.some((p) => p.name === name && match(p));
+    const all = await eventually(
+      points,
+      (ps) => has(ps, 'saga.orders.finished', (p) => p.attributes.reason === 'payment_declined') && has(ps, 'saga.compensation.latency') && has(ps, 'saga.outbox.lag'),
+      30_000,
+    );
+    expect(all.find((p) => p.name === 'saga.orders.finished' && p.attributes.outcome === 'confirmed')?.value).toBeGreaterThanOrEqual(1);
+    expect(all.find((p) => p.name === 'saga.order.duration' && p.attributes.outcome === 'confirmed')?.histogram?.count).toBeGreaterThanOrEqual(1);
+    expect(all.find((p) => p.name === 'saga.step.duration' && p.service === 'payment-authorize' && p.attributes.outcome === 'handled')?.histogram?.count).toBeGreaterThanOrEqual(2);
+    expect(has(all, 'saga.step.deliveries', (p) => p.attributes.function === 'order-confirm' && p.attributes.outcome === 'handled')).toBe(true);
+    expect(has(all, 'saga.compensation.latency', (p) => p.attributes.function === 'payment-release')).toBe(true);
+    for (const gauge of ['saga.dead_letters.open', 'saga.orders.needing_attention', 'saga.orders.pending', 'saga.outbox.lag']) {
+      expect(all.find((p) => p.name === gauge && p.service === 'saga-watchdog')?.value, gauge).toBeGreaterThanOrEqual(0);
+    }
+  });
+});

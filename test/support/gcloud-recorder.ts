@@ -42,7 +42,7 @@ export interface RecorderState {
 /** The Google APIs the recorder serves, by the name of gcloud's `api_endpoint_overrides` property. */
 export const recordedApis = [
   'pubsub', 'cloudfunctions', 'run', 'iam', 'cloudresourcemanager', 'serviceusage', 'cloudscheduler', 'secretmanager', 'sql',
-  'storage', 'compute', 'cloudbuild', 'artifactregistry', 'firestore', 'redis', 'vpcaccess',
+  'storage', 'compute', 'cloudbuild', 'artifactregistry', 'firestore', 'redis', 'vpcaccess', 'monitoring',
 ] as const;
 
 interface Call {
@@ -428,6 +428,19 @@ const iamApi = (s: Store): Route[] => [
 ];
 
 /** Secret Manager: secrets, their IAM policy, and versions (named by project number, `latest` the newest). */
+/** Alert policies (v3) and dashboards (v1): the server names what it creates; a list answers every one. */
+const monitoring = (s: Store): Route[] => {
+  const collection = (version: string, kind: string, listKey: string) => [
+    route('POST', `/${version}/projects/{p}/${kind}`, ({ params, body }) => s.create(`projects/${params.p}/${kind}/${s.nextId(kind)}`, { ...body, etag: `e${s.serial()}` })),
+    route('GET', `/${version}/projects/{p}/${kind}`, ({ params }) => ({ body: { [listKey]: s.list(`projects/${params.p}/${kind}/`) } })),
+    route('GET', `/${version}/projects/{p}/${kind}/{id}`, ({ params }) => s.get(`projects/${params.p}/${kind}/${params.id}`)),
+    route('PATCH', `/${version}/projects/{p}/${kind}/{id}`, ({ params, body }) =>
+      s.replace(`projects/${params.p}/${kind}/${params.id}`, (found) => ({ ...body, name: found.name, etag: `e${s.serial()}` })),
+    ),
+  ];
+  return [...collection('v3', 'alertPolicies', 'alertPolicies'), ...collection('v1', 'dashboards', 'dashboards')];
+};
+
 const secretmanager = (s: Store): Route[] => {
   const versions = (secret: string) => `projects/${s.projectNumber}/secrets/${secret}/versions`;
   const secretName = ({ p, secret }: Record<string, string>) => `projects/${p}/secrets/${secret}`;
@@ -484,7 +497,7 @@ export async function startGcloudRecorder(options: { project?: string; projectNu
     pubsub: pubsub(s), cloudfunctions: cloudfunctions(s), run: run(s), sql: sql(s), storage: storage(s), firestore: firestore(s), compute: compute(s),
     redis: regionalLongRunning(s, 'redis', 'instances', 'instanceId', 'Instance', { state: 'READY', host: '10.0.0.3', port: 6379 }),
     vpcaccess: regionalLongRunning(s, 'vpcaccess', 'connectors', 'connectorId', 'Connector', { state: 'READY' }),
-    cloudscheduler: cloudscheduler(s), cloudresourcemanager: cloudresourcemanager(s), iam: iamApi(s), secretmanager: secretmanager(s), serviceusage: serviceusage(s),
+    cloudscheduler: cloudscheduler(s), cloudresourcemanager: cloudresourcemanager(s), iam: iamApi(s), secretmanager: secretmanager(s), serviceusage: serviceusage(s), monitoring: monitoring(s),
   };
   const answer = (method: string, path: string, call: Omit<Call, 'params'>): { api: string; reply: Reply } => {
     for (const [api, routes] of Object.entries(apis)) {

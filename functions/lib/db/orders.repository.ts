@@ -1,6 +1,7 @@
 import type { Knex } from 'knex';
 import type { AttentionReason, CancellationReason, Contact, Money, OrderView, SagaStatus, StockLine } from '../../../schemas/index.ts';
 import { newId } from '../ids.ts';
+import { sagaMetrics } from '../metrics.ts';
 import { currentTraceparent } from '../telemetry.ts';
 
 /** An order row as the saga sees it. */
@@ -150,6 +151,7 @@ export async function setOutcome(
 ): Promise<OrderRecord> {
   await trx('orders').where({ id: order.id }).update({ status: change.to, cancellation_reason: change.reason, updated_at: change.now });
   await trx('order_status_history').insert({ order_id: order.id, status: change.to, reason: change.reason, event_id: change.eventId, at: change.now });
+  sagaMetrics.orderFinished(trx, { outcome: change.to, reason: change.reason, placedAt: order.createdAt, now: change.now });
   return { ...order, status: change.to, cancellationReason: change.reason, updatedAt: change.now };
 }
 
@@ -162,6 +164,7 @@ export async function markAttention(trx: Knex, order: OrderRecord, attention: { 
   });
   if (!order.attention) {
     await trx('order_status_history').insert({ order_id: order.id, status: 'NEEDS_ATTENTION', reason: attention.reason, event_id: newId(), at: attention.now });
+    sagaMetrics.attentionRaised(trx, attention.reason);
   }
 }
 

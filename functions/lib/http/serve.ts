@@ -2,7 +2,8 @@ import { createRequire } from 'node:module';
 import { cloudEvent, http, type CloudEventFunction, type Request, type Response } from '@google-cloud/functions-framework';
 import { context, propagation, ROOT_CONTEXT, SpanStatusCode, trace } from '@opentelemetry/api';
 import { logger, type Logger } from '../logger.ts';
-import { SpanKind, startTelemetry, tracer } from '../telemetry.ts';
+import { config } from '../config.ts';
+import { flushTelemetry, SpanKind, startTelemetry, tracer } from '../telemetry.ts';
 import { answerFrameworkError, type HttpApi } from './api.ts';
 
 type Handle = (this: ExpressApp, req: Request, res: Response, callback?: (err?: unknown) => void) => void;
@@ -69,7 +70,13 @@ export function serveHttp(name: string, api: HttpApi): void {
 export function serveHandler(name: string, job: (req: Request, res: Response) => Promise<void>, options: { log: () => Logger }): void {
   startTelemetry(name);
   installFrontDoor({ admit: async () => true, frameworkError: (req, res, err) => answerFrameworkError(req, res, err, options.log()) }, { traced: true });
-  http(name, job);
+  http(name, async (req, res) => {
+    try {
+      await job(req, res);
+    } finally {
+      if (config().TELEMETRY_FLUSH_EACH_REQUEST) await flushTelemetry();
+    }
+  });
 }
 
 /**
