@@ -39,8 +39,11 @@ export const Contact = z.object({
 });
 export type Contact = z.infer<typeof Contact>;
 
-/** Why an order was cancelled: the card was declined, stock ran out, the capture failed, or its deadline passed. */
-export const CancellationReason = z.enum(['payment_declined', 'out_of_stock', 'capture_failed', 'timeout']);
+/**
+ * Why an order was cancelled: the card was declined, stock ran out, the capture failed, its deadline passed, or the
+ * shop cancelled it (an operator, with a reason kept in the order's timeline).
+ */
+export const CancellationReason = z.enum(['payment_declined', 'out_of_stock', 'capture_failed', 'timeout', 'cancelled_by_shop']);
 export type CancellationReason = z.infer<typeof CancellationReason>;
 
 /** A payment method as the provider names it (Stripe: `pm_...`, test cards such as `pm_card_visa`). */

@@ -1,5 +1,7 @@
 import { z } from 'zod';
-import { DeadLetterView, DiscardDeadLetterRequest, ListDeadLettersQuery } from './admin.ts';
+import {
+  AdminOrderSummary, BulkDeadLettersRequest, BulkDeadLettersResult, CancelOrderRequest, DeadLetterView, DiscardDeadLetterRequest, ListAdminOrdersQuery, ListDeadLettersQuery, OrderCancelledByShop,
+} from './admin.ts';
 import { CreateProductRequest, StockAdjustmentRequest, UpdateProductRequest } from './catalog.ts';
 import { CancellationReason, Money, ProductId } from './common.ts';
 import { eventTypes } from './events.ts';
@@ -89,6 +91,9 @@ export const ImageOrderRequest = z.strictObject({ imageIds: z.array(ImageId).min
 
 /** A product's images in their order. */
 export const ImageOrderView = z.object({ imageUrls: z.array(z.string()), imageIds: z.array(z.string()) }).meta({ id: 'ImageList' });
+
+/** A page of every customer's orders, newest first. */
+export const AdminOrderPage = z.object({ items: z.array(AdminOrderSummary), nextCursor: Cursor }).meta({ id: 'AdminOrderPage' });
 
 /** A page of dead letters, newest first. */
 export const DeadLetterPage = z.object({ items: z.array(DeadLetterView), nextCursor: Cursor }).meta({ id: 'DeadLetterPage' });
@@ -417,6 +422,52 @@ export const operations = {
     headers: [idempotencyHeader],
     idempotent: true,
     responses: { 202: { description: 'The event that drives the order on was published again.', schema: OrderRetried, headers: ['Idempotent-Replayed'] } },
+    problems: ['idempotency-key-reused', 'idempotency-key-in-use'],
+  },
+  listAllOrders: {
+    fn: 'admin-api',
+    method: 'GET',
+    path: '/v1/admin/orders',
+    access: 'admin',
+    limit: 'read',
+    tag: 'Saga operations',
+    summary: 'List every customer’s orders',
+    description: 'Newest first, by status (NEEDS_ATTENTION: orders waiting for an operator) and reason (a cancellation or attention reason). The console polls it.',
+    query: ListAdminOrdersQuery,
+    responses: { 200: { description: 'A page of orders.', schema: AdminOrderPage, headers: ['Cache-Control'] } },
+    problems: [],
+  },
+  cancelOrder: {
+    fn: 'admin-api',
+    method: 'POST',
+    path: '/v1/admin/orders/{orderId}/cancel',
+    access: 'admin',
+    limit: 'admin-write',
+    tag: 'Saga operations',
+    summary: 'Cancel an order still in flight',
+    description:
+      'Cancels a PENDING order (reason `cancelled_by_shop`) under its lock and publishes `order.cancelled`: its compensations run as for any cancellation (void or refund, stock back) and the customer is told. The operator’s reason is kept with who and when, in the order’s timeline. An order already CONFIRMED or CANCELLED answers 409.',
+    params: z.object({ orderId: OrderId }),
+    body: json(CancelOrderRequest),
+    headers: [idempotencyHeader],
+    idempotent: true,
+    responses: { 202: { description: 'Cancelled; the compensations run on.', schema: OrderCancelledByShop, headers: ['Idempotent-Replayed'] } },
+    problems: ['conflict', 'idempotency-key-reused', 'idempotency-key-in-use'],
+  },
+  bulkDeadLetters: {
+    fn: 'admin-api',
+    method: 'POST',
+    path: '/v1/admin/dead-letters/bulk',
+    access: 'admin',
+    limit: 'admin-write',
+    tag: 'Saga operations',
+    summary: 'Replay or discard the open dead letters that match a query',
+    description:
+      'Takes the open dead letters matching every field of `select` (function, event type, product, time window), oldest first, at most `limit`. With `dryRun: true` nothing changes: the answer lists each letter with what a replay would do again given its order as it stands (authorizations, captures, voids, refunds, stock, emails and text messages) and their totals. Without it, each is replayed or discarded (with the reason) as one by one would, and recorded with who and when. Poison messages are never replayed.',
+    body: json(BulkDeadLettersRequest),
+    headers: [idempotencyHeader],
+    idempotent: true,
+    responses: { 200: { description: 'What was done, or in a dry run what would be.', schema: BulkDeadLettersResult, headers: ['Idempotent-Replayed'] } },
     problems: ['idempotency-key-reused', 'idempotency-key-in-use'],
   },
   getOrderTrace: {

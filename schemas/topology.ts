@@ -99,11 +99,11 @@ export const functions = {
   },
   'admin-api': {
     trigger: 'http',
-    description: 'Operate the saga: dead letters (list, replay, discard) and retrying an order’s pending work.',
+    description: 'Operate the saga: orders, traces, dead letters (list, replay, discard, in bulk with a dry run), retrying and cancelling orders.',
     routes: ['/v1/admin'],
     publishes: ['order.placed', 'order.confirmed', 'order.cancelled'],
     republishes: 'dead-letters',
-    uses: ['postgres', 'traces'],
+    uses: ['postgres', 'firestore', 'traces'],
     capacity: { maxInstances: 1 },
   },
   'api-docs': {

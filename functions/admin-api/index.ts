@@ -1,5 +1,6 @@
 import { config } from '../lib/config.ts';
 import { db } from '../lib/db/knex.ts';
+import { firestore } from '../lib/firestore.ts';
 import { httpApi } from '../lib/http/api.ts';
 import { corsPolicy } from '../lib/http/headers.ts';
 import { rateLimits } from '../lib/http/limits.ts';
@@ -19,7 +20,7 @@ const traces = cfg.TRACE_QUERY_URL
 serveHttp(
   'admin-api',
   httpApi({
-    routes: createAdminRoutes({ db: db(), publish, relayWaitMs: 1500, traces }),
+    routes: createAdminRoutes({ db: db(), firestore: firestore(), publish, relayWaitMs: 1500, traces }),
     verify: verifyToken,
     log: logger,
     limits: rateLimits,

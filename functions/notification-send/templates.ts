@@ -14,6 +14,7 @@ const reasons = {
   out_of_stock: 'some items are out of stock',
   capture_failed: 'your payment could not be completed',
   timeout: 'we could not complete it in time',
+  cancelled_by_shop: 'we could not fulfil it',
 } as const;
 
 /** Renders what the customer is told about an order's outcome. */

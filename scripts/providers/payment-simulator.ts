@@ -24,6 +24,7 @@ const Faults = z.strictObject({
   failureRate: z.number().min(0).max(1).describe('Share of POSTs that answer 503 before acting.'),
   latencyMs: z.number().int().min(0).describe('Delay before every answer.'),
   hang: z.boolean().describe('Hold every request unanswered until this is turned off.'),
+  declineRate: z.number().min(0).max(1).describe('Share of new payment intents declined as a card would be (generic_decline): a demo of compensations.'),
 });
 
 /** Faults the simulator injects for tests and the benchmark; set them with `POST /_simulator/faults`. */
@@ -83,7 +84,7 @@ function authenticate(authorization: string | undefined): Answer | undefined {
 export function createPaymentSimulator(options: PaymentSimulatorOptions = {}) {
   const state = createStripeState({ now: options.now ?? (() => new Date()) });
   const random = options.random ?? Math.random;
-  let faults = Faults.parse({ failureRate: 0, latencyMs: 0, hang: false, ...options.faults });
+  let faults = Faults.parse({ failureRate: 0, latencyMs: 0, hang: false, declineRate: 0, ...options.faults });
   const hung: (() => void)[] = [];
   const remembered = new Map<string, { fingerprint: string; answer: Answer }>();
   const inFlight = new Set<string>();
@@ -125,6 +126,7 @@ export function createPaymentSimulator(options: PaymentSimulatorOptions = {}) {
       const match = path.exec(url.pathname);
       if (method !== request.method || !match) continue;
       const params = parseForm(request.method === 'POST' ? request.body : url.search.slice(1));
+      if (request.method === 'POST' && url.pathname === '/v1/payment_intents' && random() < faults.declineRate) params.payment_method = 'pm_card_chargeDeclined';
       const act = () => run(state, decodeURIComponent(match[1] ?? ''), params, key);
       if (key === undefined) return [act(), {}];
       const fingerprint = [request.method, url.pathname, ...[...new URLSearchParams(request.body)].map(([k, v]) => `${k}=${v}`).sort()].join(' ');

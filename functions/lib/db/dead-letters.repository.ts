@@ -124,3 +124,23 @@ export async function resolveDeadLetter(trx: Knex, id: string, resolution: { sta
 export async function recordAdminAction(trx: Knex, action: { action: string; target: string; orderId: string | null; actor: string; reason: string | null; now: Date }): Promise<void> {
   await trx('admin_actions').insert({ action: action.action, target: action.target, order_id: action.orderId, actor: action.actor, reason: action.reason, at: action.now });
 }
+
+/** Open dead letters matching every given field, oldest first, with the raw data for a replay. */
+export async function selectDeadLetters(
+  db: Knex,
+  select: { function?: string; eventType?: string; productId?: string; from?: string; to?: string },
+  limit: number,
+): Promise<(DeadLetterView & { rawData: string })[]> {
+  const query = db<DeadLetterRow>('dead_letters')
+    .where({ status: 'open' })
+    .orderBy([{ column: 'dead_lettered_at' }, { column: 'id' }])
+    .limit(limit);
+  if (select.function) query.andWhere({ function: select.function });
+  if (select.eventType) query.andWhere({ event_type: select.eventType });
+  if (select.from) query.andWhere('dead_lettered_at', '>=', select.from);
+  if (select.to) query.andWhere('dead_lettered_at', '<', select.to);
+  if (select.productId) {
+    query.whereExists((q) => q.select(db.raw('1')).from('order_lines').whereRaw('order_lines.order_id = dead_letters.order_id').where('order_lines.product_id', select.productId!));
+  }
+  return (await query).map((row) => ({ ...toView(row), rawData: row.data }));
+}

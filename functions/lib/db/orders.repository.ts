@@ -1,5 +1,5 @@
 import type { Knex } from 'knex';
-import type { AttentionReason, CancellationReason, Contact, Money, OrderView, SagaStatus, StockLine } from '../../../schemas/index.ts';
+import type { AttentionReason, CancellationReason, Contact, Money, OrderStatus, OrderView, SagaStatus, StockLine } from '../../../schemas/index.ts';
 import { newId } from '../ids.ts';
 import { sagaMetrics } from '../metrics.ts';
 import { currentTraceparent } from '../telemetry.ts';
@@ -254,15 +254,20 @@ export async function getOrderView(db: Knex, id: string): Promise<(OrderView & {
 /** A page of a customer's orders, newest first, after a (createdAt, id) position. */
 export async function listOrders(
   db: Knex,
-  options: { customerId: string; limit: number; after?: { createdAt: string; id: string } },
+  options: { customerId?: string; status?: OrderStatus; reason?: string; limit: number; after?: { createdAt: string; id: string } },
 ): Promise<OrderRecord[]> {
   const query = db<OrderRow>('orders')
-    .where({ customer_id: options.customerId })
     .orderBy([
       { column: 'created_at', order: 'desc' },
       { column: 'id', order: 'desc' },
     ])
     .limit(options.limit);
+  if (options.customerId !== undefined) query.andWhere({ customer_id: options.customerId });
+  // NEEDS_ATTENTION lies over the saga's status: an order waiting for an operator is listed there, not under its status.
+  if (options.status === 'NEEDS_ATTENTION') query.whereNotNull('attention_reason');
+  else if (options.status) query.andWhere({ status: options.status }).whereNull('attention_reason');
+  const reason = options.reason;
+  if (reason) query.andWhere((q) => q.where('cancellation_reason', reason).orWhere('attention_reason', reason));
   if (options.after) {
     const { createdAt, id } = options.after;
     query.andWhereRaw('(created_at, id) < (?::timestamptz, ?::uuid)', [createdAt, id]);
