@@ -238,7 +238,7 @@ describe('payment simulator', () => {
   it('when hang is on, then requests wait unanswered until it is turned off through the control endpoint', async () => {
     const sim = createPaymentSimulator();
     const control = (body: unknown) => sim.handle({ method: 'POST', path: '/_simulator/faults', headers: {}, body: JSON.stringify(body) });
-    expect((await control({ hang: true })).body).toEqual({ failureRate: 0, latencyMs: 0, hang: true });
+    expect((await control({ hang: true })).body).toEqual({ failureRate: 0, latencyMs: 0, hang: true, declineRate: 0 });
     let answered = false;
     const pending = authorize(sim).then(() => (answered = true));
     await new Promise((resolve) => setTimeout(resolve, 20));
@@ -248,7 +248,17 @@ describe('payment simulator', () => {
     expect(answered).toBe(true);
     expect((await control({ failureRate: 2 })).status).toBe(400);
     expect((await control({ unknown: true })).status).toBe(400);
-    expect((await sim.handle({ method: 'GET', path: '/_simulator/faults', headers: {}, body: '' })).body).toEqual({ failureRate: 0, latencyMs: 0, hang: false });
+    expect((await sim.handle({ method: 'GET', path: '/_simulator/faults', headers: {}, body: '' })).body).toEqual({ failureRate: 0, latencyMs: 0, hang: false, declineRate: 0 });
+  });
+
+  it('when declineRate is set, then that share of new authorizations is declined as a card would be, and none without it', async () => {
+    let roll = 0;
+    const sim = createPaymentSimulator({ random: () => roll });
+    await sim.handle({ method: 'POST', path: '/_simulator/faults', headers: {}, body: JSON.stringify({ declineRate: 0.5 }) });
+    roll = 0.2;
+    expect(await authorize(sim)).toMatchObject({ error: { code: 'card_declined', decline_code: 'generic_decline' } });
+    roll = 0.7;
+    expect(await authorize(sim)).toMatchObject({ status: 'requires_capture' });
   });
 });
 
