@@ -66,8 +66,10 @@ writeDevStackFile({
 const key = await loadOrCreateIssuerKey(stack.issuerKeyFile);
 const token = await signIdToken(key, { sub: 'alice', issuer: stack.issuer, audience: stack.audience, expiresIn: '12h' });
 const api = stack.urls.api;
+const adminToken = await signIdToken(key, { sub: 'ops', role: 'admin', issuer: stack.issuer, audience: stack.audience, expiresIn: '12h' });
 const rows: [string, string][] = [
   ['API (orders, products)', api],
+  ['Saga console (signed in as admin "ops")', `${api}/console/#token=${adminToken}`],
   ['Mail (maildev web UI)', stack.urls.mailWeb],
   ['Payment simulator', stack.urls.payment],
   ['SMS sink', `${stack.urls.sms}/v1/messages`],

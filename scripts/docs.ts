@@ -5,6 +5,7 @@ import type { z } from 'zod';
 import { Env } from '../functions/lib/config.ts';
 import { AUDIT_SUBSCRIPTION_SUFFIX, PROBLEM_BASE, capacityOf, operationIds, operations, type Operation, functionNames, functions, problemTypes, publishTopicsOf, scheduledFunctions, subscriptions, usesOf, type FunctionSpec } from '../schemas/index.ts';
 import { writeMonitoringFiles } from '../infra/monitoring.ts';
+import { writeConsoleTypes } from './console-types.ts';
 import { writeContractFiles } from './contracts.ts';
 import { connectionBudget, pushAccountId, runtimeAccountId, runtimeOf, URL_MAP_FILE, urlMapYaml, type DeployInputs } from './deploy/plan.ts';
 
@@ -145,7 +146,8 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
   writeFileSync(resolve(import.meta.dirname, '..', URL_MAP_FILE), urlMapYaml());
   writeContractFiles();
   writeMonitoringFiles();
+  await writeConsoleTypes();
   console.log(
-    `README.md, docs/deploy.md, ${URL_MAP_FILE}, infra/monitoring and docs/api: diagram, topology, jobs, configuration, problem and deploy tables, URL map, alert policies and dashboard, OpenAPI, AsyncAPI and event schemas regenerated`,
+    `README.md, docs/deploy.md, ${URL_MAP_FILE}, infra/monitoring, docs/api and the console's API types: diagram, topology, jobs, configuration, problem and deploy tables, URL map, alert policies and dashboard, OpenAPI, AsyncAPI and event schemas regenerated`,
   );
 }

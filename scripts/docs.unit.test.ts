@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { consoleTypesCurrent } from './console-types.ts';
 import { renderDeployDoc, renderReadme } from './docs.ts';
 import { URL_MAP_FILE, urlMapYaml } from './deploy/plan.ts';
 
@@ -14,6 +15,10 @@ describe('README generated sections', () => {
     const doc = readFileSync(resolve(import.meta.dirname, '../docs/deploy.md'), 'utf8');
     expect(doc).toContain('<!-- deploy-functions:start -->');
     expect(renderDeployDoc(doc)).toBe(doc);
+  });
+
+  it('when the OpenAPI document changes, then the console\'s API types have been regenerated (npm run docs)', async () => {
+    expect(await consoleTypesCurrent()).toBe(true);
   });
 
   it('when the HTTP functions or their routes change, then the load balancer\'s URL map has been regenerated (npm run docs)', () => {

@@ -70,7 +70,7 @@ export function createAdminRoutes(deps: AdminRoutesDeps): Route[] {
     const event = replayable(letter);
     // The original event, same id: every consumer of its topic sees it again and recognises what it already did.
     const ids = await inOrderTrace(letter.message.attributes.googclient_traceparent, 'admin-api replay dead letter', { [ORDER_ID]: letter.orderId ?? '' }, () =>
-      enqueue(trx, [event], now),
+      enqueue(trx, [event]),
     );
     await resolveDeadLetter(trx, letter.id, { status: 'replayed', by: actor, reason: null, now });
     await recordAdminAction(trx, { action: 'dead-letter.replay', target: letter.id, orderId: letter.orderId, actor, reason: null, now });
@@ -175,7 +175,7 @@ export function createAdminRoutes(deps: AdminRoutesDeps): Route[] {
       const { event, ids } = await withOrderLock(db, orderId, async (trx, order) => {
         if (!order) throw HttpProblem.of('not-found', `no order ${orderId}`);
         const driving = await drivingEvent(trx, order, now);
-        const outboxIds = await inOrderTrace(order.traceparent, 'admin-api retry order', { [ORDER_ID]: order.id }, () => enqueue(trx, [driving], now));
+        const outboxIds = await inOrderTrace(order.traceparent, 'admin-api retry order', { [ORDER_ID]: order.id }, () => enqueue(trx, [driving]));
         await recordAdminAction(trx, { action: 'order.retry', target: order.id, orderId: order.id, actor: caller.sub, reason: null, now });
         return { event: driving, ids: outboxIds };
       });
@@ -215,7 +215,7 @@ export function createAdminRoutes(deps: AdminRoutesDeps): Route[] {
         return inOrderTrace(order.traceparent, 'admin-api cancel order', { [ORDER_ID]: order.id }, async () => {
           const cancelled = await cancelOrder(trx, order, await findPaymentByOrder(trx, order.id), { reason: 'cancelled_by_shop', cause: null, now });
           await recordAdminAction(trx, { action: 'order.cancel', target: order.id, orderId: order.id, actor: caller.sub, reason: body.reason, now });
-          return { event: cancelled, ids: await enqueue(trx, [cancelled], now) };
+          return { event: cancelled, ids: await enqueue(trx, [cancelled]) };
         });
       });
       await publishNow(ids, log);

@@ -20,7 +20,7 @@ const down = async () => {
 describe('the PostgreSQL outbox', () => {
   it('when the relay cannot publish, then the row stays, and the sweeper publishes it once it is old enough', async () => {
     const event = placedEvent();
-    const ids = await world.db.transaction((trx) => enqueue(trx, [event], new Date()));
+    const ids = await world.db.transaction((trx) => enqueue(trx, [event]));
     expect(await relay(world.db, down, ids, silent)).toEqual({ published: 0, failed: 1 });
     const row = await world.db('outbox').where({ id: ids[0] }).first();
     expect(row).toMatchObject({ published_at: null, attempts: 1, last_error: expect.stringMatching(/no answer/) });
@@ -36,13 +36,13 @@ describe('the PostgreSQL outbox', () => {
 
   it('when two sweepers run at once, then each row is published by one of them', async () => {
     const events = Array.from({ length: 20 }, () => placedEvent());
-    await world.db.transaction((trx) => enqueue(trx, events, new Date(Date.now() - 60_000)));
+    await world.db.transaction((trx) => enqueue(trx, events));
     const seen: string[] = [];
     const publish = async (e: Envelope) => {
       await new Promise((r) => setTimeout(r, 5));
       seen.push(e.metadata.eventId);
     };
-    const options = { olderThanSeconds: 30, limit: 100, now: new Date() };
+    const options = { olderThanSeconds: 30, limit: 100, now: new Date(Date.now() + 60_000) };
     await Promise.all([sweep(world.db, publish, options), sweep(world.db, publish, options)]);
     const ours = seen.filter((id) => events.some((e) => e.metadata.eventId === id));
     expect(ours.sort()).toEqual(events.map((e) => e.metadata.eventId).sort());

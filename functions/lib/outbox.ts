@@ -14,12 +14,13 @@ export interface RelayResult {
 /**
  * Adds events to the outbox inside the caller's transaction, so they exist exactly when the change that caused them
  * does, with the current trace context, so whoever publishes them later publishes them in the same trace. Returns
- * the row ids for the relay.
+ * the row ids for the relay. A row's `created_at` is when it was written, not when its request began: a request that
+ * waited long for an order's lock would otherwise commit a row the sweeper takes as overdue while the relay publishes it.
  */
-export async function enqueue(trx: Knex, events: Envelope[], now: Date): Promise<number[]> {
+export async function enqueue(trx: Knex, events: Envelope[]): Promise<number[]> {
   if (events.length === 0) return [];
   const rows = await trx('outbox')
-    .insert(events.map((e) => ({ event_id: e.metadata.eventId, topic: e.type, envelope: JSON.stringify(e), created_at: now, traceparent: currentTraceparent() })))
+    .insert(events.map((e) => ({ event_id: e.metadata.eventId, topic: e.type, envelope: JSON.stringify(e), created_at: trx.raw('clock_timestamp()'), traceparent: currentTraceparent() })))
     .returning('id');
   return rows.map((r: { id: number | string }) => Number(r.id));
 }

@@ -105,7 +105,7 @@ export function createOrderRoutes(deps: OrderRoutesDeps): Route[] {
             placedEventId: placed.metadata.eventId,
             now,
           });
-          return enqueue(trx, [placed], now);
+          return enqueue(trx, [placed]);
         });
       } catch (err) {
         if ((err as { code?: string }).code !== UNIQUE_VIOLATION || !idempotencyKey) throw err;

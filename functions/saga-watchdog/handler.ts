@@ -89,7 +89,7 @@ export function createWatchdog(deps: { db: Knex; firestore: Firestore; publish: 
       const event = await onOrder(id, 'timeout', async (trx, order) => {
         if (order.status !== 'PENDING' || order.deadlineAt >= now) return null;
         const cancelled = await cancelOrder(trx, order, await findPaymentByOrder(trx, id), { reason: 'timeout', cause: null, now });
-        outbox.push(...(await enqueue(trx, [cancelled], now)));
+        outbox.push(...(await enqueue(trx, [cancelled])));
         return cancelled;
       });
       if (event) {
@@ -112,7 +112,7 @@ export function createWatchdog(deps: { db: Knex; firestore: Firestore; publish: 
         const event = await onOrder(id, `nudge ${kind}`, async (trx, order) => {
           const driving = await eventOf(trx, order);
           if (!driving) return null;
-          outbox.push(...(await enqueue(trx, [driving], now)));
+          outbox.push(...(await enqueue(trx, [driving])));
           await recordNudge(trx, id, now);
           return driving;
         });

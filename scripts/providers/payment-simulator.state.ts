@@ -11,7 +11,7 @@ export interface Params {
   [name: string]: string | Params;
 }
 
-/** The test payment methods the simulator knows, as Stripe names them, plus four of ours for the failure paths. */
+/** The test payment methods the simulator knows, as Stripe names them, plus three of ours for the failure paths. */
 export const testPaymentMethods = {
   pm_card_visa: 'approved',
   pm_card_mastercard: 'approved',
@@ -21,7 +21,6 @@ export const testPaymentMethods = {
   pm_card_captureFails: 'authorized; the capture is refused for good (charge_expired_for_capture) and the intent is canceled',
   pm_card_transientFailure: 'the first request under each new idempotency key answers 503; its retry succeeds',
   pm_card_refundFailsOnce: 'authorized; the first cancel and the first refund are refused, later ones under a new key succeed',
-  pm_card_unavailable: 'every authorization answers 503: the order stays in flight while its step retries (until its deadline or its last attempt)',
 } as const;
 
 const declines: Record<string, { code: string; decline_code: string; message: string; param?: string }> = {
@@ -137,9 +136,6 @@ export function createStripeState(options: { now: () => Date }) {
   const seconds = () => Math.floor(options.now().getTime() / 1000);
 
   function transientFailure(paymentMethod: string | null, key: string | undefined): Answer | undefined {
-    if (paymentMethod === 'pm_card_unavailable') {
-      return stripeError(503, { type: 'api_error', message: 'The provider is unavailable for this card (pm_card_unavailable); nothing was done.' });
-    }
     if (paymentMethod !== 'pm_card_transientFailure' || key === undefined || failedKeys.has(key)) return undefined;
     failedKeys.add(key);
     return stripeError(503, { type: 'api_error', message: 'An unknown error occurred while processing your request. Retry it with the same idempotency key.' });

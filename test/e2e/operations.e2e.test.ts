@@ -3,6 +3,7 @@ import { PubSub } from '@google-cloud/pubsub';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { Envelope, OrderTimeline } from '../../schemas/index.ts';
 import { stableId } from '../../functions/lib/ids.ts';
+import { faultControl } from '../../scripts/stack/fault-proxy.ts';
 import { api, database, emailsTo, eventually, finalOrder, paymentsOf, placeOrder, seedProduct, stack, stockOf, tokenFor, unique } from '../support/saga.ts';
 
 const pubsub = new PubSub({ projectId: stack.project });
@@ -12,14 +13,26 @@ const admin = () => tokenFor(unique('ops'), { role: 'admin' });
 const key = () => ({ 'Idempotency-Key': randomUUID() });
 type Page = { items: { id: string; customerId: string; status: string; cancellationReason: string | null }[] };
 
-/** An order whose authorization keeps failing (pm_card_unavailable): it stays in flight while its step retries. */
-async function inFlightOrder(product: string, token: string, email: string): Promise<string> {
-  const orderId = await placeOrder(token, { items: [{ productId: product, quantity: 2 }], payment: { method: 'pm_card_unavailable' }, contact: { email } });
-  await eventually(
-    async () => (await api(`/v1/orders/${orderId}/timeline`, { token: await admin() })).body as unknown as OrderTimeline,
-    (t) => t.entries.some((e) => e.kind === 'delivery' && e.function === 'payment-authorize' && e.outcome === 'failed'),
-  );
-  return orderId;
+const faults = faultControl(stack.faults);
+
+/**
+ * An order placed while the payment provider hangs: it stays in flight (its authorization times out and is retried)
+ * until `work` is done and the provider answers again.
+ */
+async function withOrderInFlight(product: string, token: string, email: string, work: (orderId: string) => Promise<void>): Promise<string> {
+  await faults.set('payment', 'hang');
+  try {
+    const orderId = await placeOrder(token, { items: [{ productId: product, quantity: 2 }], contact: { email } });
+    await eventually(
+      async () => (await api(`/v1/orders/${orderId}/timeline`, { token: await admin() })).body as unknown as OrderTimeline,
+      (t) => t.entries.some((e) => e.kind === 'delivery' && e.function === 'payment-authorize' && e.outcome === 'failed'),
+      30_000,
+    );
+    await work(orderId);
+    return orderId;
+  } finally {
+    await faults.set('payment', 'pass');
+  }
 }
 
 describe('operating the saga through the admin API', () => {
@@ -43,16 +56,18 @@ describe('operating the saga through the admin API', () => {
     const product = await seedProduct({ available: 5 });
     const token = await tokenFor(unique('cal'));
     const email = `${unique('cal')}@example.com`;
-    const orderId = await inFlightOrder(product, token, email);
     const ops = await admin();
-
-    const cancel = await api(`/v1/admin/orders/${orderId}/cancel`, { token: ops, json: { reason: 'customer called to cancel' }, headers: key() });
-    expect(cancel).toMatchObject({ status: 202, body: { orderId, status: 'CANCELLED', published: { type: 'order.cancelled' } } });
+    const orderId = await withOrderInFlight(product, token, email, async (id) => {
+      const cancel = await api(`/v1/admin/orders/${id}/cancel`, { token: ops, json: { reason: 'customer called to cancel' }, headers: key() });
+      expect(cancel).toMatchObject({ status: 202, body: { orderId: id, status: 'CANCELLED', published: { type: 'order.cancelled' } } });
+    });
     expect(await finalOrder(orderId, token)).toMatchObject({ status: 'CANCELLED', cancellationReason: 'cancelled_by_shop' });
-    const mail = await eventually(() => emailsTo(email), (m) => m.length > 0);
+    const mail = await eventually(() => emailsTo(email), (m) => m.length > 0, 30_000);
     expect(mail[0]!.text).toMatch(/cancelled because we could not fulfil it/);
     expect(await stockOf(product)).toBe(5);
-    expect(await paymentsOf(orderId)).toMatchObject({ captures: 0 });
+    // Whatever the provider did with the hung authorization is given back: nothing captured, every hold voided.
+    await eventually(() => paymentsOf(orderId), (p) => p.authorizations === p.voids, 30_000);
+    expect(await paymentsOf(orderId)).toMatchObject({ captures: 0, refunds: 0 });
 
     const timeline = (await api(`/v1/orders/${orderId}/timeline`, { token: ops })).body as unknown as OrderTimeline;
     expect(timeline.entries.find((e) => e.kind === 'operator')).toMatchObject({ action: 'order.cancel', reason: 'customer called to cancel', actor: expect.stringMatching(/^ops-/) });
@@ -62,30 +77,33 @@ describe('operating the saga through the admin API', () => {
   it('when dead letters are replayed in bulk, then a dry run first says what each would do again and changes nothing, and the replay then does it', async () => {
     const product = await seedProduct({ available: 5 });
     const token = await tokenFor(unique('dee'));
-    const orderId = await inFlightOrder(product, token, `${unique('dee')}@example.com`);
-    // As Pub/Sub does after the last attempt: the order's order.placed goes to payment-authorize's dead-letter topic.
-    const rows = await database()('outbox').where({ event_id: stableId(orderId, 'order.placed') }).select('envelope');
-    const placed = rows[0]!.envelope as Envelope;
-    await pubsub.topic('dead-letter.payment-authorize').publishMessage({
-      json: placed,
-      attributes: { type: placed.type, eventId: placed.metadata.eventId, correlationId: orderId, sagaDeadLetterSourceTopic: 'order.placed' },
-    });
     const ops = await admin();
-    await eventually(async () => (await api(`/v1/admin/dead-letters?orderId=${orderId}`, { token: ops })).body as unknown as Page, (p) => p.items.length === 1);
     const select = { function: 'payment-authorize', productId: product };
+    const orderId = await withOrderInFlight(product, token, `${unique('dee')}@example.com`, async (id) => {
+      // As Pub/Sub does after the last attempt: the order's order.placed goes to payment-authorize's dead-letter topic.
+      const rows = await database()('outbox').where({ event_id: stableId(id, 'order.placed') }).select('envelope');
+      const placed = rows[0]!.envelope as Envelope;
+      await pubsub.topic('dead-letter.payment-authorize').publishMessage({
+        json: placed,
+        attributes: { type: placed.type, eventId: placed.metadata.eventId, correlationId: id, sagaDeadLetterSourceTopic: 'order.placed' },
+      });
+      await eventually(async () => (await api(`/v1/admin/dead-letters?orderId=${id}`, { token: ops })).body as unknown as Page, (p) => p.items.length === 1);
 
-    const dry = await api('/v1/admin/dead-letters/bulk', { token: ops, json: { action: 'replay', dryRun: true, select }, headers: key() });
-    expect(dry).toMatchObject({ status: 200, body: { dryRun: true, matched: 1, totals: { authorize: 1 } } });
-    expect((dry.body as { items: unknown[] }).items).toEqual([
-      expect.objectContaining({ orderId, outcome: 'would-replay', refused: null, effects: [{ kind: 'authorize', detail: expect.stringMatching(/^authorize /) }] }),
-    ]);
-    expect(((await api(`/v1/admin/dead-letters?orderId=${orderId}`, { token: ops })).body as unknown as Page).items).toHaveLength(1);
+      const dry = await api('/v1/admin/dead-letters/bulk', { token: ops, json: { action: 'replay', dryRun: true, select }, headers: key() });
+      expect(dry).toMatchObject({ status: 200, body: { dryRun: true, matched: 1, totals: { authorize: 1 } } });
+      expect((dry.body as { items: unknown[] }).items).toEqual([
+        expect.objectContaining({ orderId: id, outcome: 'would-replay', refused: null, effects: [{ kind: 'authorize', detail: expect.stringMatching(/^authorize /) }] }),
+      ]);
+      expect(((await api(`/v1/admin/dead-letters?orderId=${id}`, { token: ops })).body as unknown as Page).items).toHaveLength(1);
+    });
 
     const done = await api('/v1/admin/dead-letters/bulk', { token: ops, json: { action: 'replay', dryRun: false, select }, headers: key() });
     expect(done).toMatchObject({ status: 200, body: { dryRun: false, matched: 1, items: [expect.objectContaining({ outcome: 'replayed' })] } });
     expect(((await api(`/v1/admin/dead-letters?orderId=${orderId}&status=replayed`, { token: ops })).body as unknown as Page).items).toHaveLength(1);
+    // The replay and the step's own retries authorize once between them, and the saga runs on to the end.
+    expect(await finalOrder(orderId, token)).toMatchObject({ status: 'CONFIRMED' });
+    expect(await paymentsOf(orderId)).toMatchObject({ authorizations: 1, captures: 1 });
     const again = await api('/v1/admin/dead-letters/bulk', { token: ops, json: { action: 'discard', dryRun: false, select }, headers: key() });
     expect(again).toMatchObject({ status: 400 });
-    await api(`/v1/admin/orders/${orderId}/cancel`, { token: ops, json: { reason: 'test over' }, headers: key() });
   });
 });

@@ -215,7 +215,7 @@ export function createDriver(world: World, options: { faults?: Partial<Record<Fu
           id: orderId, customerId: placed.data.customerId, total: priced.total, contact, lines: priced.lines, paymentMethod: method,
           deadlineAt: new Date(now.getTime() + (order.deadlineSeconds ?? options.deadlineSeconds ?? 600) * 1000), placedEventId: placed.metadata.eventId, now,
         });
-        return enqueue(trx, [placed], now);
+        return enqueue(trx, [placed]);
       });
       await relay(db, publish, ids, silent);
       return { orderId, contact, total: priced.total };

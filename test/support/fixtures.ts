@@ -21,6 +21,6 @@ export async function storePendingOrder(db: Knex, data: EventData<'order.placed'
       placedEventId: placed.metadata.eventId,
       now,
     });
-    await enqueue(trx, [placed], now);
+    await enqueue(trx, [placed]);
   });
 }
