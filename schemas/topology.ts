@@ -108,8 +108,8 @@ export const functions = {
   },
   'api-docs': {
     trigger: 'http',
-    description: 'The API’s contract: its OpenAPI document and a reference page rendered from it.',
-    routes: ['/v1/openapi.json', '/docs'],
+    description: 'The API’s contract (its OpenAPI document and a reference page rendered from it) and the saga console’s files.',
+    routes: ['/v1/openapi.json', '/docs', '/console'],
     publishes: [],
     uses: [],
     capacity: { maxInstances: 2 },
@@ -157,6 +157,8 @@ export const functions = {
     consumes: ['payment.captured'],
     publishes: ['order.confirmed'],
     uses: ['postgres'],
+    // A few statements under the order's lock: two connections keep up, and leave Cloud SQL room for more functions.
+    capacity: { dbPool: 2 },
   },
   'order-cancel': {
     trigger: 'topic',
@@ -165,6 +167,7 @@ export const functions = {
     publishes: ['order.cancelled'],
     compensates: true,
     uses: ['postgres'],
+    capacity: { dbPool: 2 },
   },
   'notification-send': {
     trigger: 'topic',

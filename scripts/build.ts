@@ -1,5 +1,6 @@
+import { spawn } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
-import { builtinModules } from 'node:module';
+import { builtinModules, createRequire } from 'node:module';
 import { dirname, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { build, stop } from 'esbuild';
@@ -55,16 +56,33 @@ export async function bundle(name: string, entry: string): Promise<string> {
 /** Ends esbuild's background service once no more bundles are wanted. */
 export const stopBundler = stop;
 
-/** Builds every function of the topology table. */
+/** The function that serves the saga console's files, from `console/` beside its bundle. */
+const CONSOLE_HOST = 'api-docs';
+
+/** Builds the saga console with Vite (in a process of its own: a test runner has a Vite of its own loaded). */
+export async function buildConsole(outDir = resolve(dirname(builtEntry(CONSOLE_HOST)), 'console')): Promise<string> {
+  const vite = resolve(dirname(createRequire(import.meta.url).resolve('vite/package.json')), 'bin/vite.js');
+  const result = await new Promise<{ code: number; output: string }>((done) => {
+    const child = spawn(process.execPath, [vite, 'build', '--config', resolve(root, 'console/vite.config.ts'), '--outDir', outDir], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    child.stdout.on('data', (d: Buffer) => (output += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (output += d.toString()));
+    child.on('close', (code) => done({ code: code ?? 1, output }));
+  });
+  if (result.code !== 0) throw new Error(`the console did not build (npm run console:build shows why):\n${result.output.trim().split('\n').slice(-10).join('\n')}`);
+  return outDir;
+}
+
+/** Builds every function of the topology table, and the console beside the function that serves it. */
 export async function buildFunctions(): Promise<string[]> {
-  const built = await Promise.all(functionNames.map((fn) => bundle(fn, resolve(root, 'functions', fn, 'index.ts'))));
+  const built = await Promise.all([...functionNames.map((fn) => bundle(fn, resolve(root, 'functions', fn, 'index.ts'))), buildConsole()]);
   // esbuild keeps a service process alive for further builds; the stack does not need it.
   await stop();
-  return built;
+  return built.slice(0, functionNames.length);
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
   const started = performance.now();
   const built = await buildFunctions();
-  console.log(`built ${built.length} functions into dist/functions in ${Math.round(performance.now() - started)} ms`);
+  console.log(`built ${built.length} functions into dist/functions (the console beside ${CONSOLE_HOST}) in ${Math.round(performance.now() - started)} ms`);
 }

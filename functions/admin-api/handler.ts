@@ -6,7 +6,7 @@ import { findDeadLetter, listDeadLetters, recordAdminAction, resolveDeadLetter, 
 import { findOrder, listOrders, orderLines, refreshAttention, withOrderLock, type OrderRecord } from '../lib/db/orders.repository.ts';
 import { findPaymentByOrder } from '../lib/db/payments.repository.ts';
 import { route, type Route } from '../lib/http/api.ts';
-import { decodeCursor, encodeCursor } from '../lib/http/cursor.ts';
+import { decodeCursor, pageOf } from '../lib/http/cursor.ts';
 import { HttpProblem } from '../lib/http/problem.ts';
 import { stableId } from '../lib/ids.ts';
 import type { Logger } from '../lib/logger.ts';
@@ -103,14 +103,8 @@ export function createAdminRoutes(deps: AdminRoutesDeps): Route[] {
     route('listDeadLetters', async ({ query }) => {
       const { limit, cursor, ...filter } = query;
       const after = cursor ? decodeCursor(cursor, Position) : undefined;
-      const page = await listDeadLetters(db, { ...filter, limit: limit + 1, ...(after ? { after } : {}) });
-      const items = page.slice(0, limit);
-      const last = items.at(-1);
-      return {
-        status: 200,
-        headers: { 'Cache-Control': 'no-store' },
-        body: { items, nextCursor: page.length > limit && last ? encodeCursor({ at: last.deadLetteredAt, id: last.id }) : null },
-      };
+      const rows = await listDeadLetters(db, { ...filter, limit: limit + 1, ...(after ? { after } : {}) });
+      return { status: 200, headers: { 'Cache-Control': 'no-store' }, body: pageOf(rows, limit, (last) => ({ at: last.deadLetteredAt, id: last.id })) };
     }),
     route('getDeadLetter', async ({ params }) => {
       const { rawData: _raw, ...view } = await deadLetterOr404(db, params.deadLetterId);
@@ -186,9 +180,8 @@ export function createAdminRoutes(deps: AdminRoutesDeps): Route[] {
     route('listAllOrders', async ({ query }) => {
       const { limit, cursor, ...filter } = query;
       const after = cursor ? decodeCursor(cursor, OrderPosition) : undefined;
-      const page = await listOrders(db, { ...filter, limit: limit + 1, ...(after ? { after } : {}) });
-      const items = page.slice(0, limit);
-      const last = items.at(-1);
+      const rows = await listOrders(db, { ...filter, limit: limit + 1, ...(after ? { after } : {}) });
+      const { items, nextCursor } = pageOf(rows, limit, (last) => ({ createdAt: last.createdAt.toISOString(), id: last.id }));
       return {
         status: 200,
         headers: { 'Cache-Control': 'no-store' },
@@ -204,7 +197,7 @@ export function createAdminRoutes(deps: AdminRoutesDeps): Route[] {
             createdAt: o.createdAt.toISOString(),
             updatedAt: o.updatedAt.toISOString(),
           })),
-          nextCursor: page.length > limit && last ? encodeCursor({ createdAt: last.createdAt.toISOString(), id: last.id }) : null,
+          nextCursor,
         },
       };
     }),

@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { extname, join, normalize } from 'node:path';
 import type { Request, Response } from '@google-cloud/functions-framework';
 import { problem } from '../../schemas/index.ts';
 import { applySecurityHeaders } from '../lib/http/headers.ts';
@@ -44,16 +44,44 @@ const init = `window.ui = SwaggerUIBundle({
 });
 `;
 
+/** Types of the console's built files (Vite's output: a page, hashed scripts and styles, their source maps). */
+const consoleTypes: Record<string, string> = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.map': 'application/json',
+  '.svg': 'image/svg+xml',
+};
+
+/** Serves one file of the saga console (`/console/` is its page); false when there is no such file. */
+async function serveConsole(dir: string, path: string, res: Response): Promise<boolean> {
+  const relative = normalize(path.slice('/console/'.length) || 'index.html');
+  const type = consoleTypes[extname(relative)];
+  if (relative.startsWith('..') || !type) return false;
+  const body = await readFile(join(dir, relative)).catch(() => null);
+  if (!body) return false;
+  // Hashed assets never change; the page is read again each time, so a new console is picked up at once.
+  res.status(200).set({ 'Cache-Control': relative.startsWith('assets/') ? 'public, max-age=31536000, immutable' : 'no-cache' }).type(type).send(body);
+  return true;
+}
+
 /**
- * The API's contract and its reference page: `GET /v1/openapi.json` (generated once from the operations table; its
- * server is `/`, the host it is read from, whatever name the client used) and `GET /docs` with the renderer's files.
+ * The API's contract, its reference page and the saga console: `GET /v1/openapi.json` (generated once from the
+ * operations table; its server is `/`, the host it is read from, whatever name the client used), `GET /docs` with the
+ * renderer's files, and `GET /console/` with the console's built files (it signs in with an admin's token and talks
+ * only to the API on the same host).
  */
-export function createApiDocs(deps: { document: () => unknown; assetDir: string }) {
+export function createApiDocs(deps: { document: () => unknown; assetDir: string; consoleDir: string }) {
   let document: string | undefined;
   return async (req: Request, res: Response): Promise<void> => {
     applySecurityHeaders(res);
     if (req.method !== 'GET' && req.method !== 'HEAD') {
       return sendProblem(res, problem('method-not-allowed', { detail: 'use GET', instance: req.path }), { Allow: 'GET, HEAD' });
+    }
+    if (req.path === '/console') return void res.redirect(308, '/console/');
+    if (req.path.startsWith('/console/')) {
+      if (await serveConsole(deps.consoleDir, req.path, res)) return;
+      return sendProblem(res, problem('not-found', { detail: `no resource at ${req.path}; the console is at /console/`, instance: req.path }));
     }
     if (req.path === '/v1/openapi.json') {
       document ??= JSON.stringify(deps.document(), null, 2);

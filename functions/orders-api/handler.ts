@@ -8,7 +8,7 @@ import { countOpenOrders, findOrder, getOrderView, insertOrder, listOrders, orde
 import { createEvent } from '../lib/events.ts';
 import { strikes, type Faults } from '../lib/faults.ts';
 import { route, type Reply, type Route } from '../lib/http/api.ts';
-import { decodeCursor, encodeCursor } from '../lib/http/cursor.ts';
+import { decodeCursor, pageOf } from '../lib/http/cursor.ts';
 import { HttpProblem } from '../lib/http/problem.ts';
 import { newId, stableId } from '../lib/ids.ts';
 import { enqueue, relay } from '../lib/outbox.ts';
@@ -127,9 +127,8 @@ export function createOrderRoutes(deps: OrderRoutesDeps): Route[] {
     route('listOrders', async ({ query, caller }) => {
       const { limit, cursor } = query;
       const after = cursor ? decodeCursor(cursor, Position) : undefined;
-      const page = await listOrders(db, { customerId: caller.sub, limit: limit + 1, after });
-      const items = page.slice(0, limit);
-      const last = items.at(-1);
+      const rows = await listOrders(db, { customerId: caller.sub, limit: limit + 1, after });
+      const { items, nextCursor } = pageOf(rows, limit, (last) => ({ createdAt: last.createdAt.toISOString(), id: last.id }));
       return {
         status: 200,
         body: {
@@ -140,8 +139,7 @@ export function createOrderRoutes(deps: OrderRoutesDeps): Route[] {
             total: o.total,
             createdAt: o.createdAt.toISOString(),
           })),
-          nextCursor:
-            page.length > limit && last ? encodeCursor({ createdAt: last.createdAt.toISOString(), id: last.id }) : null,
+          nextCursor,
         },
       };
     }),

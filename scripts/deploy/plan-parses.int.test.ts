@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { deployPlan, shellLine, type DeployInputs } from './plan.ts';
+import { commandKind, deployPlan, shellLine, type DeployInputs } from './plan.ts';
 import { execute } from './run.ts';
 
 const inputs: DeployInputs = {
@@ -27,12 +27,9 @@ const inputs: DeployInputs = {
  * is checked here, and the recorded deploy (recorded-deploy.int.test.ts) runs every single command of the plan.
  */
 function shapes(commands: string[][]): string[][] {
-  // How many words name the command (after `gcloud`), by its group: `gcloud scheduler jobs create http <job>`.
-  const pathLength: Record<string, number> = { functions: 2, projects: 2, secrets: 2, services: 2, scheduler: 4 };
   const seen = new Map<string, string[]>();
   for (const argv of commands) {
-    const path = argv.slice(1, 1 + (pathLength[argv[1]!] ?? 3)).join(' ');
-    const shape = `${path}|${argv.filter((a) => a.startsWith('--')).map((a) => a.split('=')[0]).sort().join(' ')}`;
+    const shape = `${commandKind(argv)}|${argv.filter((a) => a.startsWith('--')).map((a) => a.split('=')[0]).sort().join(' ')}`;
     if (!seen.has(shape)) seen.set(shape, argv);
   }
   return [...seen.values()];

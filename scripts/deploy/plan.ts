@@ -116,6 +116,13 @@ const specOf = (fn: FunctionName): FunctionSpec => functions[fn];
 const isApi = (fn: FunctionName) => specOf(fn).trigger === 'http';
 const isScheduled = (fn: FunctionName) => specOf(fn).trigger === 'schedule';
 
+/** The words that name a gcloud command, without its resource and flags: `scheduler jobs create http`, `pubsub topics create`. */
+export function commandKind(argv: readonly string[]): string {
+  // How many words name the command (after `gcloud`), by its group.
+  const pathLength: Record<string, number> = { functions: 2, projects: 2, secrets: 2, services: 2, scheduler: 4 };
+  return argv.slice(1, 1 + (pathLength[argv[1]!] ?? 3)).join(' ');
+}
+
 /** Every function writes spans to Cloud Trace and metrics to Cloud Monitoring through Google's OTLP endpoint. */
 export const telemetryRoles = ['roles/telemetry.tracesWriter', 'roles/monitoring.metricWriter'] as const;
 

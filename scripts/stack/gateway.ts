@@ -1,6 +1,4 @@
-import { createReadStream, existsSync, statSync } from 'node:fs';
 import http from 'node:http';
-import { extname, join, normalize } from 'node:path';
 import { functions, functionNames, problem, type FunctionName } from '../../schemas/index.ts';
 import { serveOnLoopback } from './process.ts';
 
@@ -17,21 +15,6 @@ const sendJson = (res: http.ServerResponse, status: number, body: unknown, type 
   res.writeHead(status, { 'Content-Type': type }).end(JSON.stringify(body));
 };
 
-const contentTypes: Record<string, string> = { '.html': 'text/html; charset=utf-8', '.js': 'text/javascript', '.css': 'text/css', '.map': 'application/json', '.svg': 'image/svg+xml' };
-
-/** Serves the console's built files under /console/ (index.html for the page itself); false when there is no such file. */
-function serveConsole(dir: string, path: string, res: http.ServerResponse): boolean {
-  const relative = normalize(path.slice('/console/'.length) || 'index.html');
-  if (relative.startsWith('..')) return false;
-  const file = join(dir, relative);
-  if (!existsSync(file) || !statSync(file).isFile()) return false;
-  // Hashed assets never change; the page is read again each time, so a rebuilt console is picked up.
-  const cache = relative.startsWith('assets/') ? 'public, max-age=31536000, immutable' : 'no-cache';
-  res.writeHead(200, { 'Content-Type': contentTypes[extname(file)] ?? 'application/octet-stream', 'Cache-Control': cache, 'X-Content-Type-Options': 'nosniff' });
-  createReadStream(file).pipe(res);
-  return true;
-}
-
 /** Forwards a request to a local control server (fault proxies, the payment simulator's faults): local stacks only. */
 function forward(req: http.IncomingMessage, res: http.ServerResponse, target: URL): void {
   const upstream = http.request(target, { method: req.method, headers: { 'content-type': req.headers['content-type'] ?? 'application/json' } }, (up) => {
@@ -44,15 +27,13 @@ function forward(req: http.IncomingMessage, res: http.ServerResponse, target: UR
 
 /**
  * The local API base URL, as the load balancer is in production: routes each path to the HTTP function that serves
- * it, serves the development issuer's keys and the saga console (/console), and lets the console reach the local
- * fault switches (/_local/faults, /_local/payment-faults). The functions answer every error as problem+json themselves.
+ * it, serves the development issuer's keys, and lets the saga console reach the local fault switches (/_local/faults,
+ * /_local/payment-faults). The functions answer every error as problem+json themselves.
  */
 export async function startGateway(options: {
   port: number;
   functionPorts: ReadonlyMap<FunctionName, number>;
   jwks: unknown;
-  /** The console's built files (console/dist). */
-  consoleDir?: string;
   /** The fault proxies' control server and the payment simulator, for the console's fault switches. */
   local?: { faults: string; payment: string };
 }): Promise<{ url: string; close(): Promise<void> }> {
@@ -61,8 +42,6 @@ export async function startGateway(options: {
     const path = (req.url ?? '/').split('?')[0]!;
     if (req.method === 'GET' && path === '/dev-issuer/jwks.json') return sendJson(res, 200, options.jwks);
     if (req.method === 'GET' && path === '/healthz') return sendJson(res, 200, { ok: true });
-    if (req.method === 'GET' && path === '/console') return void res.writeHead(308, { Location: '/console/' }).end();
-    if (req.method === 'GET' && path.startsWith('/console/') && options.consoleDir && serveConsole(options.consoleDir, path, res)) return;
     if (options.local && path.startsWith('/_local/faults')) return forward(req, res, new URL(path.slice('/_local'.length), options.local.faults));
     if (options.local && path === '/_local/payment-faults') return forward(req, res, new URL('/_simulator/faults', options.local.payment));
     const route = routes.find((r) => path === r.prefix || path.startsWith(`${r.prefix}/`));

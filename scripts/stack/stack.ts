@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import { chmodSync, mkdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
@@ -270,7 +269,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       }
     });
 
-    await step(options, `building ${functionNames.length} functions`, buildFunctions);
+    await step(options, `building ${functionNames.length} functions and the saga console`, buildFunctions);
     const services = new Map<FunctionName, Service>();
     await step(options, `starting ${functionNames.length} functions`, () =>
       all(
@@ -294,14 +293,12 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       }
     });
 
-    await step(options, 'building the saga console (Vite)', buildConsole);
     const gateway = await step(options, 'starting the API gateway', () =>
       started(
         startGateway({
           port: ports.gateway,
           functionPorts: new Map(Object.entries(ports.functions)) as Map<FunctionName, number>,
           jwks: jwks(key),
-          consoleDir: CONSOLE_DIST,
           local: { faults: faults.url, payment: payment.url },
         }),
       ),
@@ -342,21 +339,6 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     await stop();
     throw err;
   }
-}
-
-/** Where the built console is served from. */
-const CONSOLE_DIST = join(root, 'console/dist');
-
-/** Builds the console with Vite in a process of its own (the test runner has a Vite of its own loaded). */
-async function buildConsole(): Promise<void> {
-  const result = await new Promise<{ code: number; output: string }>((done) => {
-    const child = spawn(process.execPath, [join(dirname(require.resolve('vite/package.json')), 'bin/vite.js'), 'build', '--config', join(root, 'console/vite.config.ts')], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
-    let output = '';
-    child.stdout.on('data', (d: Buffer) => (output += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (output += d.toString()));
-    child.on('close', (code) => done({ code: code ?? 1, output }));
-  });
-  if (result.code !== 0) throw new Error(`the console did not build (npm run console:build shows why):\n${result.output.trim().split('\n').slice(-10).join('\n')}`);
 }
 
 async function startMaildev(options: StackOptions, onExit: (exit: ServiceExit) => void): Promise<Service> {

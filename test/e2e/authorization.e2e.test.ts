@@ -145,6 +145,8 @@ describe('mass assignment', () => {
       ...(['archive', 'restore'] as const).map((action) => ({ op: `${action}Product`, path: `/v1/products/${product}/${action}`, method: 'POST', token: admin, body: {}, forbidden: { status: 'active' } })),
       { op: 'replayDeadLetter', path: `/v1/admin/dead-letters/${randomUUID()}/replay`, method: 'POST', token: admin, body: {}, forbidden: { status: 'open' } },
       { op: 'retryOrder', path: `/v1/admin/orders/${randomUUID()}/retry`, method: 'POST', token: admin, body: {}, forbidden: { status: 'CONFIRMED' } },
+      { op: 'cancelOrder', path: `/v1/admin/orders/${randomUUID()}/cancel`, method: 'POST', token: admin, body: { reason: 'fraud' }, forbidden: { status: 'CANCELLED', cancellationReason: 'timeout', moneyBack: 'none' } },
+      { op: 'bulkDeadLetters', path: '/v1/admin/dead-letters/bulk', method: 'POST', token: admin, body: { action: 'replay', dryRun: true, select: {} }, forbidden: { matched: 0, items: [], totals: {} } },
     ];
     for (const write of writes) {
       for (const [field, value] of Object.entries(write.forbidden)) {

@@ -20,3 +20,13 @@ export function decodeCursor<S extends z.ZodType>(cursor: string, schema: S): z.
   }
   return parsed.data;
 }
+
+/**
+ * One page of a listing read with `limit + 1` rows: the first `limit` rows and, when there were more, the cursor of
+ * the last row shown.
+ */
+export function pageOf<T>(rows: T[], limit: number, positionOf: (last: T) => unknown): { items: T[]; nextCursor: string | null } {
+  const items = rows.slice(0, limit);
+  const last = items.at(-1);
+  return { items, nextCursor: rows.length > limit && last !== undefined ? encodeCursor(positionOf(last)) : null };
+}

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { decodeCursor, encodeCursor } from './cursor.ts';
+import { decodeCursor, encodeCursor, pageOf } from './cursor.ts';
 import { HttpProblem } from './problem.ts';
 
 const Position = z.object({ name: z.string(), id: z.string() });
@@ -21,5 +21,13 @@ describe('cursors', () => {
       expect(thrown).toBeInstanceOf(HttpProblem);
       expect((thrown as HttpProblem).problem).toMatchObject({ status: 400, errors: [{ path: 'query.cursor' }] });
     }
+  });
+
+  it('when a listing read one row more than a page, then the page ends with a cursor at its last row; without more rows, none', () => {
+    const rows = [{ id: 'a' }, { id: 'b' }, { id: 'c' }];
+    const page = pageOf(rows, 2, (last) => ({ name: last.id, id: last.id }));
+    expect(page.items).toEqual(rows.slice(0, 2));
+    expect(decodeCursor(page.nextCursor!, Position)).toEqual({ name: 'b', id: 'b' });
+    expect(pageOf(rows, 3, (last) => last).nextCursor).toBeNull();
   });
 });
