@@ -3,18 +3,20 @@ import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { z } from 'zod';
 import { Env } from '../functions/lib/config.ts';
-import { AUDIT_SUBSCRIPTION_SUFFIX, PROBLEM_BASE, capacityOf, operationIds, operations, type Operation, functionNames, functions, problemTypes, publishTopicsOf, scheduledFunctions, subscriptions, usesOf, type FunctionSpec } from '../schemas/index.ts';
+import { AUDIT_SUBSCRIPTION_SUFFIX, PROBLEM_BASE, capacityOf, consumedBy, orderEventTypes, operationIds, operations, type Operation, functionNames, functions, problemTypes, publishTopicsOf, scheduledFunctions, subscriptions, usesOf, type FunctionSpec } from '../schemas/index.ts';
 import { writeMonitoringFiles } from '../infra/monitoring.ts';
 import { writeConsoleTypes } from './console-types.ts';
 import { writeContractFiles } from './contracts.ts';
-import { connectionBudget, pushAccountId, runtimeAccountId, runtimeOf, URL_MAP_FILE, urlMapYaml, type DeployInputs } from './deploy/plan.ts';
+import { connectionBudget, projectRolesOf, pushAccountId, runtimeAccountId, runtimeOf, URL_MAP_FILE, urlMapYaml, type DeployInputs } from './deploy/plan.ts';
 
 const README = resolve(import.meta.dirname, '../README.md');
 const node = (name: string) => name.replace(/\W/g, '_');
 
 /** The saga as a Mermaid flowchart, derived from the topology table: steps, compensations, jobs and dead letters. */
 export function sagaDiagram(): string {
-  const subs = subscriptions().filter((s) => s.deadLetterTopic !== null);
+  // A subscriber of every saga topic (the audit) is drawn once, not once per topic.
+  const everywhere = functionNames.filter((fn) => orderEventTypes.every((t) => consumedBy(fn).includes(t)));
+  const subs = subscriptions().filter((s) => s.deadLetterTopic !== null && !everywhere.includes(s.function));
   const lines = ['flowchart LR', '  client([client]) -->|POST /v1/orders| orders_api[orders-api]'];
   for (const fn of functionNames) {
     const spec: FunctionSpec = functions[fn];
@@ -25,9 +27,12 @@ export function sagaDiagram(): string {
     for (const topic of spec.publishes) {
       const consumers = subs.filter((s) => s.topic === topic).map((s) => s.function);
       for (const c of consumers) lines.push(`  ${node(fn)}[${fn}] ${arrow(topic)} ${node(c)}[${c}]`);
-      if (consumers.length === 0) lines.push(`  ${node(fn)}[${fn}] ${arrow(topic)} ${node(topic)}[(${topic}${AUDIT_SUBSCRIPTION_SUFFIX})]`);
+      // A topic no step consumes ends its flow: at the audit, or kept by a pull subscription.
+      const end = (orderEventTypes as string[]).includes(topic) && everywhere.length > 0 ? topic : `${topic}${AUDIT_SUBSCRIPTION_SUFFIX}`;
+      if (consumers.length === 0) lines.push(`  ${node(fn)}[${fn}] ${arrow(topic)} ${node(topic)}[(${end})]`);
     }
   }
+  for (const fn of everywhere) lines.push(`  saga_topics[(every saga topic)] -.-> ${node(fn)}[${fn}]`);
   const recorder = functionNames.find((fn) => functions[fn].trigger === 'dead-letters');
   if (recorder) lines.push(`  dead_letters[(dead-letter.* topics)] --> ${node(recorder)}[${recorder}]`);
   const compensations = functionNames.filter((fn) => (functions[fn] as FunctionSpec & { compensates?: true }).compensates);
@@ -93,13 +98,13 @@ const exampleDeploy: DeployInputs = {
 
 /** Each function as the deploy makes it: identity, roles, topics, secrets, who may call it, and its size. */
 export function deployFunctionsTable(): string {
-  const roles: Record<string, string> = { postgres: 'cloudsql.client, cloudsql.instanceUser', firestore: 'datastore.user', images: 'storage.objectAdmin on the image bucket' };
   const rows = functionNames.map((fn) => {
     const spec: FunctionSpec = functions[fn];
     const c = capacityOf(fn);
     const caller = spec.trigger === 'http' ? 'anyone (the API checks tokens)' : spec.trigger === 'schedule' ? '`saga-scheduler`' : `\`${pushAccountId(fn)}\``;
     const secrets = Object.entries(runtimeOf(exampleDeploy, fn).secrets).map(([env, name]) => `\`${name}\` as ${env}`).join(', ') || '—';
-    const granted = usesOf(fn).filter((u) => roles[u]).map((u) => roles[u]).join('; ') || '—';
+    const onBucket = usesOf(fn).includes('images') ? ['storage.objectAdmin on the image bucket'] : [];
+    const granted = [...projectRolesOf(fn).map((r) => r.replace('roles/', '')), ...onBucket].join(', ');
     const topics = publishTopicsOf(fn).map((t) => `\`${t}\``).join(', ') || '—';
     return `| \`${fn}\` | \`${runtimeAccountId(fn)}\` | ${granted} | ${topics} | ${secrets} | ${caller} | ${c.memory}, ${c.cpu} vCPU, ${c.concurrency} at once, ${c.minInstances}–${c.maxInstances} instances${c.alwaysOnCpu ? ', CPU always on' : ''}${usesOf(fn).includes('postgres') ? `, ${c.dbPool} DB connections each` : ''} |`;
   });

@@ -123,8 +123,22 @@ export function commandKind(argv: readonly string[]): string {
   return argv.slice(1, 1 + (pathLength[argv[1]!] ?? 3)).join(' ');
 }
 
-/** Every function writes spans to Cloud Trace and metrics to Cloud Monitoring through Google's OTLP endpoint. */
-export const telemetryRoles = ['roles/telemetry.tracesWriter', 'roles/monitoring.metricWriter'] as const;
+/**
+ * Every function writes spans (Cloud Trace) and metrics (Cloud Monitoring) through Google's OTLP endpoint: one role
+ * holds both permissions (telemetry.traces.write, telemetry.metrics.write).
+ */
+export const telemetryRoles = ['roles/telemetry.writer'] as const;
+
+/** The roles a function's runtime account holds on the project, from what it uses. */
+export function projectRolesOf(fn: FunctionName): string[] {
+  const uses = usesOf(fn);
+  return [
+    ...telemetryRoles,
+    ...(uses.includes('traces') ? ['roles/cloudtrace.user'] : []),
+    ...(uses.includes('firestore') ? ['roles/datastore.user'] : []),
+    ...(uses.includes('postgres') ? ['roles/cloudsql.client', 'roles/cloudsql.instanceUser'] : []),
+  ];
+}
 
 /** The environment and secrets a function is deployed with, from what it uses. */
 export function runtimeOf(inputs: DeployInputs, fn: FunctionName): { env: Record<string, string>; secrets: Record<string, string> } {
@@ -246,13 +260,7 @@ export function deployPlan(inputs: DeployInputs): { commands: PlannedCommand[]; 
   for (const fn of deployed) {
     const id = runtimeAccountId(fn);
     const uses = usesOf(fn);
-    const projectRoles = [
-      ...telemetryRoles,
-      ...(uses.includes('traces') ? ['roles/cloudtrace.user'] : []),
-      ...(uses.includes('firestore') ? ['roles/datastore.user'] : []),
-      ...(uses.includes('postgres') ? ['roles/cloudsql.client', 'roles/cloudsql.instanceUser'] : []),
-    ];
-    for (const role of projectRoles) {
+    for (const role of projectRolesOf(fn)) {
       add('access', 'project', `${fn} uses ${role.replace('roles/', '')}`, ['projects', 'add-iam-policy-binding', inputs.project, `--member=${member(id)}`, `--role=${role}`, '--condition=None']);
     }
     for (const topic of publishTopicsOf(fn)) {
