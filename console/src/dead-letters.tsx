@@ -117,7 +117,7 @@ export function DeadLetters(props: { onOpenOrder: (id: string) => void }) {
       {dryRun && (
         <div class="dry-run" data-testid="dry-run">
           <p>
-            {dryRun.matched} dead letter{dryRun.matched === 1 ? '' : 's'} match. A replay would do again:{' '}
+            {dryRun.matched === 1 ? '1 dead letter matches' : `${dryRun.matched} dead letters match`}. A replay would do again:{' '}
             {Object.entries(dryRun.totals).map(([kind, n]) => `${n} × ${kind}`).join(', ') || 'nothing (every effect already happened)'}
           </p>
           <ul>
