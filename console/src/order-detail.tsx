@@ -93,6 +93,7 @@ const describe = (e: TimelineEntry): string => {
 export function OrderDetail(props: { orderId: string; onClose: () => void }) {
   const [reason, setReason] = useState('');
   const [notice, setNotice] = useState<string | null>(null);
+  // Three reads a poll: every 1.5 s keeps an open order and the live list within a caller's read quota (5 a second).
   const data = usePoll(
     async () => {
       const [order, timeline, trace] = await Promise.all([
@@ -103,7 +104,7 @@ export function OrderDetail(props: { orderId: string; onClose: () => void }) {
       if (order.error || timeline.error) throw new Error(describeProblem(order.error ?? timeline.error));
       return { order: order.data, timeline: timeline.data, trace: trace.data ?? null };
     },
-    1000,
+    1500,
     [props.orderId],
   );
   const act = async (work: () => Promise<{ error?: unknown }>, done: string) => {

@@ -11,7 +11,7 @@ const age = (iso: string) => {
   return s < 60 ? `${s}s ago` : s < 3600 ? `${Math.round(s / 60)}m ago` : `${Math.round(s / 3600)}h ago`;
 };
 
-/** Orders as they flow, newest first, read again every second; filter by status and reason, open one. */
+/** Orders as they flow, newest first, read again every half second; filter by status and reason, open one. */
 export function Orders(props: { selected: string | null; onOpen: (id: string) => void }) {
   const [status, setStatus] = useState<(typeof statuses)[number]>('');
   const [reason, setReason] = useState<(typeof reasons)[number]>('');
@@ -21,7 +21,7 @@ export function Orders(props: { selected: string | null; onOpen: (id: string) =>
       if (error) throw new Error(describeProblem(error));
       return data.items;
     },
-    1000,
+    500,
     [status, reason],
   );
   return (
@@ -44,7 +44,7 @@ export function Orders(props: { selected: string | null; onOpen: (id: string) =>
             ))}
           </select>
         </label>
-        <span class="live" title="read again every second">● live</span>
+        <span class="live" title="read again every half second">● live</span>
       </header>
       {orders.error && <p class="error">{orders.error}</p>}
       <table>
