@@ -26,9 +26,8 @@ interface Telemetry {
 let started: Telemetry | undefined;
 
 /** Authorization and the quota project for Google's telemetry endpoint, from the runtime service account. */
-function googleHeaders(project: string): () => Promise<Record<string, string>> {
-  const auth = new GoogleAuth({ scopes: ['https://www.googleapis.com/auth/cloud-platform'] });
-  return async () => ({ ...((await auth.getRequestHeaders()) as unknown as Record<string, string>), 'x-goog-user-project': project });
+export function googleHeaders(project: string, auth: Pick<GoogleAuth, 'getRequestHeaders'> = new GoogleAuth({ scopes: ['https://www.googleapis.com/auth/cloud-platform'] })) {
+  return async (): Promise<Record<string, string>> => ({ ...Object.fromEntries((await auth.getRequestHeaders()).entries()), 'x-goog-user-project': project });
 }
 
 /**
