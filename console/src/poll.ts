@@ -5,31 +5,37 @@ import { useEffect, useRef, useState } from 'preact/hooks';
  * last answer; `refresh` reads at once (after an action).
  */
 export function usePoll<T>(load: () => Promise<T>, everyMs: number, deps: unknown[]): { value: T | undefined; error: string | null; refresh: () => void } {
-  const [value, setValue] = useState<T | undefined>(undefined);
-  const [error, setError] = useState<string | null>(null);
+  // A value read for other deps (the order opened before this one) is never shown as this one's.
+  const key = JSON.stringify(deps);
+  const [read, setRead] = useState<{ key: string; value: T } | undefined>(undefined);
+  const [failed, setFailed] = useState<{ key: string; message: string } | null>(null);
   const [tick, setTick] = useState(0);
   const latest = useRef(load);
   latest.current = load;
   useEffect(() => {
     let stopped = false;
     let timer: ReturnType<typeof setTimeout> | undefined;
-    const read = async () => {
+    const poll = async () => {
       try {
         const next = await latest.current();
         if (!stopped) {
-          setValue(next);
-          setError(null);
+          setRead({ key, value: next });
+          setFailed(null);
         }
       } catch (err) {
-        if (!stopped) setError((err as Error).message);
+        if (!stopped) setFailed({ key, message: (err as Error).message });
       }
-      if (!stopped) timer = setTimeout(read, everyMs);
+      if (!stopped) timer = setTimeout(poll, everyMs);
     };
-    void read();
+    void poll();
     return () => {
       stopped = true;
       clearTimeout(timer);
     };
   }, [...deps, tick, everyMs]);
-  return { value, error, refresh: () => setTick((t) => t + 1) };
+  return {
+    value: read?.key === key ? read.value : undefined,
+    error: failed?.key === key ? failed.message : null,
+    refresh: () => setTick((t) => t + 1),
+  };
 }

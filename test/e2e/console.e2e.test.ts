@@ -42,6 +42,7 @@ describe('the saga console in Chromium', () => {
     await row(orderId).waitFor({ timeout: 10_000 });
     await finalOrder(orderId, token);
     await row(orderId).click();
+    await page.getByTestId('order-detail').getByText(orderId).waitFor();
     for (const step of ['POST /v1/orders', 'payment-authorize process order.placed', 'inventory-reserve process payment.authorized', 'payment-capture process inventory.reserved', 'order-confirm process payment.captured', 'notification-send process order.confirmed']) {
       await waterfallRow(step).first().waitFor({ timeout: 15_000 });
     }
@@ -63,6 +64,7 @@ describe('the saga console in Chromium', () => {
     try {
       orderId = await placeOrder(token, { items: [{ productId: product, quantity: 1 }] });
       await row(orderId).click();
+      await page.getByTestId('order-detail').getByText(orderId).waitFor();
       await page.getByTestId('waterfall').locator('.row[data-failed="true"]', { hasText: 'payment-authorize process order.placed' }).first().waitFor({ timeout: 20_000 });
       await page.getByTestId('cancel-reason').fill('customer asked by phone');
       await page.getByRole('button', { name: 'Cancel order' }).click();
