@@ -72,7 +72,6 @@ export function startTelemetry(service: string): void {
   });
   metrics.setGlobalMeterProvider(meter);
   started = { tracer, meter };
-
 }
 
 /**
