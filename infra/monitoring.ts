@@ -28,11 +28,11 @@ export interface AlertPolicy {
 
 const RUNBOOK = 'docs/operations.md';
 
-const policy = (id: string, p: { name: string; severity: AlertPolicy['severity']; query: string; forSeconds: number; what: string; todo: string }): [string, AlertPolicy] => [
+const policy = (id: string, p: { name: string; severity: AlertPolicy['severity']; query: string; forSeconds: number; what: string; action: string }): [string, AlertPolicy] => [
   id,
   {
     displayName: `Saga Commerce: ${p.name}`,
-    documentation: { content: `${p.what}\n\n**What to do:** ${p.todo} See ${RUNBOOK}.`, mimeType: 'text/markdown' },
+    documentation: { content: `${p.what}\n\n**What to do:** ${p.action} See ${RUNBOOK}.`, mimeType: 'text/markdown' },
     userLabels: { app: 'saga-commerce', alert: id },
     combiner: 'OR',
     severity: p.severity,
@@ -53,7 +53,7 @@ export function alertPolicies(): Record<string, AlertPolicy> {
       query: `max(${promql('saga.dead_letters.open')}) > 0`,
       forSeconds: 60,
       what: 'An event was given up after its last attempt (or could never be read) and waits in a dead-letter topic; its order is NEEDS_ATTENTION.',
-      todo: 'Open the console’s dead letters, read the last error, fix the cause, then replay (a dry run first says what it would do again) or discard with a reason.',
+      action: 'Open the console’s dead letters, read the last error, fix the cause, then replay (a dry run first says what it would do again) or discard with a reason.',
     }),
     policy('orders-needing-attention', {
       name: 'orders needing attention',
@@ -61,7 +61,7 @@ export function alertPolicies(): Record<string, AlertPolicy> {
       query: `max(${promql('saga.orders.needing_attention')}) > 0`,
       forSeconds: 60,
       what: 'An order cannot go on without an operator: a dead letter, or money the provider refused to give back.',
-      todo: 'Open the order’s timeline in the console; retry it, or replay its dead letter once the cause is fixed.',
+      action: 'Open the order’s timeline in the console; retry it, or replay its dead letter once the cause is fixed.',
     }),
     policy('saga-latency', {
       name: `p99 saga latency over ${SAGA_P99_THRESHOLD_MS / 1000} s`,
@@ -69,7 +69,7 @@ export function alertPolicies(): Record<string, AlertPolicy> {
       query: `histogram_quantile(0.99, sum by (le) (rate(${promql('saga.order.duration', '_bucket')}[10m]))) > ${SAGA_P99_THRESHOLD_MS}`,
       forSeconds: 300,
       what: 'Orders take long to reach CONFIRMED or CANCELLED: a slow provider, a step retrying, or functions at their instance limit.',
-      todo: 'Look at the dashboard’s step latency and failed deliveries by function; open a slow order’s trace.',
+      action: 'Look at the dashboard’s step latency and failed deliveries by function; open a slow order’s trace.',
     }),
     policy('outbox-lag', {
       name: 'outbox not draining',
@@ -77,7 +77,7 @@ export function alertPolicies(): Record<string, AlertPolicy> {
       query: `max(${promql('saga.outbox.lag')}) > 120`,
       forSeconds: 120,
       what: 'Committed events have not reached Pub/Sub for two minutes: orders wait before their saga starts.',
-      todo: 'Check outbox-sweep’s logs and that Pub/Sub answers; the sweeper publishes everything once it can.',
+      action: 'Check outbox-sweep’s logs and that Pub/Sub answers; the sweeper publishes everything once it can.',
     }),
     policy('step-failures', {
       name: 'steps failing',
@@ -85,7 +85,7 @@ export function alertPolicies(): Record<string, AlertPolicy> {
       query: `sum by (function) (rate(${promql('saga.step.deliveries', '', 'outcome="failed"')}[5m])) > 0.1`,
       forSeconds: 300,
       what: 'A step keeps failing deliveries (a dependency down or slow); Pub/Sub retries them and gives them up after the last attempt.',
-      todo: 'Read the function’s recent errors (Logs Explorer, severity ≥ WARNING) and the dependency it names.',
+      action: 'Read the function’s recent errors (Logs Explorer, severity ≥ WARNING) and the dependency it names.',
     }),
   ]);
 }
