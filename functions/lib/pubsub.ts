@@ -56,7 +56,9 @@ let publisher: Publish | undefined;
 
 /** The process-wide publisher, created on first use. */
 export function publish(event: Envelope): Promise<void> {
-  const producer = process.env.K_SERVICE ?? process.env.FUNCTION_TARGET;
-  publisher ??= createPublisher(pubsub(), { timeoutMs: config().DEPENDENCY_TIMEOUT_MS, ...(producer ? { producer } : {}) });
+  if (!publisher) {
+    const producer = process.env.K_SERVICE ?? process.env.FUNCTION_TARGET;
+    publisher = createPublisher(pubsub(), { timeoutMs: config().DEPENDENCY_TIMEOUT_MS, ...(producer ? { producer } : {}) });
+  }
   return publisher(event);
 }

@@ -159,7 +159,12 @@ describe('saga metrics', () => {
     const has = (all: Point[], name: string, match: (p: Point) => boolean = () => true) => all.some((p) => p.name === name && match(p));
     const all = await eventually(
       points,
-      (ps) => has(ps, 'saga.orders.finished', (p) => p.attributes.reason === 'payment_declined') && has(ps, 'saga.compensation.latency') && has(ps, 'saga.outbox.lag'),
+      // Each function exports on its own timer: wait for the last of the points the checks below read.
+      (ps) =>
+        has(ps, 'saga.orders.finished', (p) => p.attributes.reason === 'payment_declined') &&
+        has(ps, 'saga.compensation.latency', (p) => p.attributes.function === 'payment-release') &&
+        has(ps, 'saga.step.deliveries', (p) => p.attributes.function === 'order-confirm' && p.attributes.outcome === 'handled') &&
+        has(ps, 'saga.outbox.lag'),
       30_000,
     );
     expect(all.find((p) => p.name === 'saga.orders.finished' && p.attributes.outcome === 'confirmed')?.value).toBeGreaterThanOrEqual(1);
