@@ -67,6 +67,11 @@ export interface StackOptions {
   redisUrl?: string;
   /** Extra environment for every function (configuration-driven fault injection, timeouts). */
   functionEnv?: Record<string, string>;
+  /**
+   * Whether functions reach their dependencies through the fault proxies (the default; the fault switches need them).
+   * The benchmark connects them directly, as production does, so that the proxies' relaying is not counted.
+   */
+  faultProxies?: boolean;
   /** Extra environment for one function, over `functionEnv`. */
   functionEnvOf?: Partial<Record<FunctionName, Record<string, string>>>;
   /** Seconds between the local scheduler's calls of a scheduled function (null: never); the table's interval otherwise. */
@@ -238,7 +243,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       ...(options.redisUrl ? { REDIS_URL: options.redisUrl } : {}),
     };
     const proxyPorts = Object.fromEntries(Object.entries(faults.proxies).map(([name, p]) => [name, p.port])) as Record<FaultTarget, number>;
-    const env = { ...proxiedEnv(directEnv, proxyPorts), ...options.functionEnv };
+    const env = { ...(options.faultProxies === false ? directEnv : proxiedEnv(directEnv, proxyPorts)), ...options.functionEnv };
     // This process seeds and sets up Pub/Sub through the same client libraries, directly against the emulators.
     Object.assign(process.env, {
       PUBSUB_EMULATOR_HOST: directEnv.PUBSUB_EMULATOR_HOST,

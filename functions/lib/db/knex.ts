@@ -23,6 +23,8 @@ export function createDb(cfg: DbConfig): Knex {
     query_timeout: 12_000,
     idle_in_transaction_session_timeout: 60_000,
     keepAlive: true,
+    // pg_stat_activity and the server's log name the function that holds each connection.
+    application_name: process.env.FUNCTION_TARGET ?? process.env.K_SERVICE ?? 'saga-commerce',
   };
   const acquireConnectionTimeout = timeoutMs;
   if (!cfg.INSTANCE_CONNECTION_NAME) {

@@ -1,0 +1,100 @@
+import type { PubSub } from '@google-cloud/pubsub';
+import { cpuPer, processTree } from './stats.ts';
+
+export interface IntakeSide {
+  requests: number;
+  perSecond: number;
+  p50Ms: number;
+  p99Ms: number;
+  /** CPU ms per request, by process. */
+  cpu: Record<string, number>;
+}
+
+export interface IntakeBench {
+  concurrency: number;
+  orders: IntakeSide;
+  bare: IntakeSide;
+}
+
+/** Requests/s of `count` POSTs to `url`, `concurrency` at a time, each answered `202`. */
+async function hammer(url: string, token: string, concurrency: number, count: number): Promise<Omit<IntakeSide, 'cpu'>> {
+  const latencies: number[] = [];
+  let next = 0;
+  const started = performance.now();
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (next < count) {
+        const i = next++;
+        const t = performance.now();
+        const response = await fetch(`${url}/v1/orders`, {
+          method: 'POST',
+          headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${token}` },
+          body: JSON.stringify({ items: [{ productId: `p-${String((i % 60) + 1).padStart(5, '0')}`, quantity: 1 }], payment: { method: 'pm_card_visa' }, contact: { email: `intake${i}@example.com` } }),
+        });
+        await response.arrayBuffer();
+        if (response.status !== 202) throw new Error(`${url} answered ${response.status}; see .data/bench/logs`);
+        latencies.push(performance.now() - t);
+      }
+    }),
+  );
+  const seconds = (performance.now() - started) / 1000;
+  latencies.sort((a, b) => a - b);
+  const at = (p: number) => Math.round(latencies[Math.min(latencies.length - 1, Math.ceil((p / 100) * latencies.length) - 1)]!);
+  return { requests: count, perSecond: Math.round((count / seconds) * 10) / 10, p50Ms: at(50), p99Ms: at(99) };
+}
+
+/**
+ * Section 4: `POST /v1/orders` straight to orders-api against a bare functions-framework handler that inserts the
+ * same `orders` row into the same PostgreSQL (`bare-insert.ts`), at one concurrency, bare first. The order.placed
+ * subscriptions are switched to pull for the run, so the sagas these orders start do not share the CPU with the
+ * intake being measured (run it last: those orders stay pending).
+ */
+export async function benchIntake(options: {
+  pubsub: PubSub;
+  ordersUrl: string;
+  bareUrl: string;
+  token: string;
+  concurrency: number;
+  requests: number;
+  pausedSubscriptions: readonly string[];
+  progress: (line: string) => void;
+}): Promise<IntakeBench> {
+  for (const name of options.pausedSubscriptions) await options.pubsub.subscription(name).modifyPushConfig({});
+  const side = async (url: string, label: string): Promise<IntakeSide> => {
+    await hammer(url, options.token, 10, Math.min(100, options.requests));
+    const before = processTree(process.pid);
+    const result = await hammer(url, options.token, options.concurrency, options.requests);
+    const cpu = Object.fromEntries([...cpuPer(before, processTree(process.pid), options.requests)].filter(([, ms]) => ms >= 0.1));
+    options.progress(`order intake, concurrency ${options.concurrency}: ${label} ${result.perSecond}/s (p50 ${result.p50Ms} ms)`);
+    return { ...result, cpu };
+  };
+  const bare = await side(options.bareUrl, 'bare INSERT');
+  const orders = await side(options.ordersUrl, 'orders-api ');
+  return { concurrency: options.concurrency, orders, bare };
+}
+
+/** Section 4 of docs/performance.md. */
+export function intakeMarkdown(bench: IntakeBench): string {
+  const { orders, bare } = bench;
+  const names = [...new Set([...Object.keys(orders.cpu), ...Object.keys(bare.cpu)])].sort((a, b) => (orders.cpu[b] ?? 0) - (orders.cpu[a] ?? 0));
+  const total = (cpu: Record<string, number>) => Math.round(Object.values(cpu).reduce((a, b) => a + b, 0) * 10) / 10;
+  return `## 4. Order intake
+
+\`POST /v1/orders\` at concurrency ${bench.concurrency}, straight to \`orders-api\` (no gateway), beside a bare
+functions-framework handler that inserts the same \`orders\` row into the same PostgreSQL and answers 202
+(\`scripts/bench/bare-insert.ts\`). The sagas the orders would start are held back (their order.placed subscriptions
+are switched to pull for this run), so both sides have the machine to themselves.
+
+| | requests/s | p50 | p99 | CPU per request |
+|---|---:|---:|---:|---:|
+| orders-api | ${orders.perSecond} | ${orders.p50Ms} ms | ${orders.p99Ms} ms | ${total(orders.cpu)} ms |
+| bare INSERT handler | ${bare.perSecond} | ${bare.p50Ms} ms | ${bare.p99Ms} ms | ${total(bare.cpu)} ms |
+| **ratio** (target ≥ 0.7) | **${Math.round((orders.perSecond / bare.perSecond) * 100) / 100}** | | | |
+
+CPU per request by process (ms):
+
+| process | orders-api | bare INSERT |
+|---|---:|---:|
+${names.map((n) => `| ${n} | ${orders.cpu[n] ?? '—'} | ${bare.cpu[n] ?? '—'} |`).join('\n')}
+`;
+}
