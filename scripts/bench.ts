@@ -18,14 +18,21 @@ import { startFunctionProcess, startStack } from './stack/stack.ts';
 import { bundle, stopBundler } from './build.ts';
 import { benchCatalog, catalogMarkdown } from './bench/catalog.ts';
 
-const { values: args } = parseArgs({ options: { quick: { type: 'boolean', default: false } } });
+const SECTIONS = ['saga', 'catalog', 'failures', 'intake'] as const;
+const { values: args } = parseArgs({ options: { quick: { type: 'boolean', default: false }, only: { type: 'string' } } });
 const quick = args.quick!;
+/** `--only saga,intake` runs some sections (to study one); it prints them and leaves docs/performance.md alone. */
+const only = args.only?.split(',') ?? null;
+for (const s of only ?? []) if (!(SECTIONS as readonly string[]).includes(s)) throw new Error(`--only ${s}: the sections are ${SECTIONS.join(', ')}`);
+const runs = (section: (typeof SECTIONS)[number]) => !only || only.includes(section);
 const root = resolve(import.meta.dirname, '..');
 /** What each mode measures: `--quick` the same tables with fewer samples (under 3 minutes), the full run for the record. */
 const plan = quick
   ? { levels: [{ concurrency: 1, sagas: 25 }, { concurrency: 10, sagas: 80 }, { concurrency: 50, sagas: 150 }], warmup: 10, intake: 400, catalogProducts: 2000, failures: false }
   : { levels: [{ concurrency: 1, sagas: 100 }, { concurrency: 10, sagas: 200 }, { concurrency: 50, sagas: 500 }], warmup: 20, intake: 2000, catalogProducts: Number(process.env.BENCH_PRODUCTS ?? 10_000), failures: true };
 const PRODUCTS = 60;
+const profiled = (process.env.BENCH_PROFILE ?? '').split(',').filter(Boolean) as FunctionName[];
+for (const fn of profiled) if (!functionNames.includes(fn)) throw new Error(`BENCH_PROFILE names "${fn}", which is not a function; functions are: ${functionNames.join(', ')}`);
 const benchStarted = performance.now();
 const progress = (text: string) => process.stdout.write(`  [${Math.round((performance.now() - benchStarted) / 1000)} s] ${text}\n`);
 
@@ -45,12 +52,21 @@ const stack = await startStack({
   ports, project, dataDir, logDir, databaseName: 'saga', seedProducts: PRODUCTS, logLevel: 'warn', faultProxies: false,
   // The jobs run as often as in production (every minute; reconciliation hourly), not every few seconds as in development.
   scheduleEverySeconds: { 'outbox-sweep': 60, 'saga-watchdog': 60, 'saga-reconcile': 3600 },
+  // BENCH_PROFILE=orders-api,order-confirm: those functions write a CPU profile (open it in Chrome's DevTools) when the bench ends.
+  nodeFlagsOf: Object.fromEntries(profiled.map((fn) => [fn, ['--cpu-prof', `--cpu-prof-dir=${resolve(root, '.data/bench/profiles')}`]])),
   // One benchmark customer places every order: quotas stay on (their cost is measured) but out of reach.
-  functionEnv: { RATE_LIMIT_READ_PER_MINUTE: '10000000', RATE_LIMIT_ORDER_PER_MINUTE: '10000000', MAX_OPEN_ORDERS_PER_CUSTOMER: '1000000' },
+  functionEnv: { RATE_LIMIT_READ_PER_MINUTE: '10000000', RATE_LIMIT_ORDER_PER_MINUTE: '10000000', MAX_OPEN_ORDERS_PER_CUSTOMER: '1000000', ...JSON.parse(process.env.XENV ?? '{}') },
   ...((await listening(6379)) ? { redisUrl: 'redis://127.0.0.1:6379' } : {}),
   onProgress: (step, done) => done && progress(`${step} (${(done.ms / 1000).toFixed(1)} s)`),
 });
 const extra: Service[] = [];
+/** Runs one section of the bench with a heading on the terminal, and prints its table when done. */
+async function section<T>(title: string, markdown: (result: T) => string, run: () => Promise<T>): Promise<T> {
+  progress(title);
+  const result = await run();
+  console.log(`\n${markdown(result)}`);
+  return result;
+}
 const pubsub = new PubSub({ projectId: project });
 try {
   // Plenty of stock everywhere, so every benchmark saga takes the happy path.
@@ -74,42 +90,44 @@ try {
   extra.push(await startFunctionProcess({ name: 'bare-insert', source: bareSource, signature: 'http', port: barePort, env: stack.env, logDir, pidDir }));
 
   const key = await loadOrCreateIssuerKey(stack.issuerKeyFile);
-  const token = await signIdToken(key, { sub: 'bench', issuer: stack.issuer, audience: stack.audience, expiresIn: '2h' });
+  const tokens = await Promise.all(Array.from({ length: 50 }, (_, i) => signIdToken(key, { sub: `bench-${i}`, issuer: stack.issuer, audience: stack.audience, expiresIn: '2h' })));
+  const token = tokens[0]!;
   const ordersUrl = stack.urls.functions['orders-api'];
 
-  progress('1. the saga beside the same-work baseline');
-  const saga: SagaBench = await benchSaga({ pubsub, ordersUrl, baselineUrl: baseline.url, token, products: PRODUCTS, levels: plan.levels, warmup: plan.warmup, progress });
-  console.log(`\n${sagaMarkdown(saga)}`);
-
-  progress(`3. the catalog at ${plan.catalogProducts} products`);
-  const catalog = await benchCatalog({ api: stack.urls.api, firestore: createFirestore(project), products: plan.catalogProducts, progress });
-  const catalogDoc = catalogMarkdown(catalog, stack.env.REDIS_URL ? 'Redis' : 'in memory');
-  console.log(`\n${catalogDoc}`);
-
-  let failures: FailureResult | null = null;
-  if (plan.failures) {
-    progress('a failure-heavy mix (full run only)');
-    failures = await benchFailures({
-      api: stack.urls.api,
-      token,
-      pubsub,
-      firestore: createFirestore(project),
-      db: createDb(parseConfig({ ...stack.directEnv, DB_POOL_MAX: '4' })),
-      provider: createStripeProvider({ baseUrl: stack.urls.payment, apiKey: 'sk_test_bench', timeoutMs: 5000, attempts: 3, breaker: { consecutiveFailures: 50, halfOpenAfterMs: 1000 } }),
-      mailWeb: stack.urls.mailWeb,
-      levels: [{ concurrency: 10, orders: 200 }, { concurrency: 50, orders: 400 }],
-      progress,
-    });
-    console.log(`\n${failuresMarkdown(failures)}`);
-  }
-
+  const saga: SagaBench | null = runs('saga')
+    ? await section('1. the saga beside the same-work baseline', sagaMarkdown, () =>
+        benchSaga({ pubsub, ordersUrl, baselineUrl: baseline.url, tokens, products: PRODUCTS, levels: plan.levels, warmup: plan.warmup, progress }))
+    : null;
+  const catalogOf = (result: Awaited<ReturnType<typeof benchCatalog>>) => catalogMarkdown(result, stack.env.REDIS_URL ? 'Redis' : 'in memory');
+  const catalog = runs('catalog')
+    ? await section(`3. the catalog at ${plan.catalogProducts} products`, catalogOf, () =>
+        benchCatalog({ api: stack.urls.api, firestore: createFirestore(project), products: plan.catalogProducts, progress }))
+    : null;
+  const failures: FailureResult | null = plan.failures && runs('failures')
+    ? await section('a failure-heavy mix (full run only)', failuresMarkdown, () =>
+        benchFailures({
+          api: stack.urls.api,
+          token,
+          pubsub,
+          firestore: createFirestore(project),
+          db: createDb(parseConfig({ ...stack.directEnv, DB_POOL_MAX: '4' })),
+          provider: createStripeProvider({ baseUrl: stack.urls.payment, apiKey: 'sk_test_bench', timeoutMs: 5000, attempts: 3, breaker: { consecutiveFailures: 50, halfOpenAfterMs: 1000 } }),
+          mailWeb: stack.urls.mailWeb,
+          levels: [{ concurrency: 10, orders: 200 }, { concurrency: 50, orders: 400 }],
+          progress,
+        }))
+    : null;
   // Last: the orders it places are left pending (their sagas are held back).
-  progress('4. order intake beside a bare INSERT handler');
-  const intake: IntakeBench = await benchIntake({
-    pubsub, ordersUrl, bareUrl: `http://127.0.0.1:${barePort}`, token, concurrency: 50, requests: plan.intake, progress,
-    pausedSubscriptions: ['payment-authorize.order.placed', 'saga-audit.order.placed'],
-  });
-  console.log(`\n${intakeMarkdown(intake)}`);
+  const intake: IntakeBench | null = runs('intake')
+    ? await section('4. order intake beside a bare INSERT handler', intakeMarkdown, () =>
+        benchIntake({
+          pubsub, ordersUrl, bareUrl: `http://127.0.0.1:${barePort}`, sameWorkUrl: baseline.url, tokens, concurrency: 50, requests: plan.intake, progress,
+          pausedSubscriptions: ['payment-authorize.order.placed', 'saga-audit.order.placed', 'base-authorize.order.placed', 'base-audit.order.placed'],
+        }))
+    : null;
+  if (only) {
+    console.log(`\n--only ${only.join(',')}: docs/performance.md left as it was`);
+  }
 
   const stackProcesses = processTree(process.pid);
   const memory = [...byName(stackProcesses, (p) => p.pssMiB)].map(([name, mib]) => ({ name, mib: Math.round(mib) })).sort((a, b) => b.mib - a.mib);
@@ -130,9 +148,9 @@ Measured by \`npm run bench${quick ? ' -- --quick' : ''}\` on ${summary.measured
 Every number stands beside a baseline measured in the same run, because these machines are noisy; \`npm run bench\`
 takes more samples than \`npm run bench -- --quick\` (under 3 minutes) and rewrites this file either way.
 
-${sagaMarkdown(saga)}
-${catalogDoc}
-${intakeMarkdown(intake)}${failures ? `\n${failuresMarkdown(failures)}` : ''}
+${saga ? sagaMarkdown(saga) : ''}
+${catalog ? catalogOf(catalog) : ''}
+${intake ? intakeMarkdown(intake) : ''}${failures ? `\n${failuresMarkdown(failures)}` : ''}
 ## Memory
 
 Proportional set size of every process of the local stack after the run (MiB): ${memory.map((p) => `${p.name} ${p.mib}`).join(', ')}.
@@ -146,8 +164,10 @@ ${JSON.stringify(summary, null, 2)}
 `;
   mkdirSync(resolve(root, '.data/bench'), { recursive: true });
   writeFileSync(resolve(root, '.data/bench/results.json'), JSON.stringify(summary, null, 2));
-  writeFileSync(resolve(root, 'docs/performance.md'), doc);
-  console.log(`\nWrote docs/performance.md and .data/bench/results.json in ${summary.seconds} s`);
+  if (!only) {
+    writeFileSync(resolve(root, 'docs/performance.md'), doc);
+    console.log(`\nWrote docs/performance.md and .data/bench/results.json in ${summary.seconds} s`);
+  }
 } finally {
   await pubsub.close();
   await Promise.all(extra.map((s) => s.stop()));

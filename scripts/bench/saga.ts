@@ -114,13 +114,14 @@ export async function benchSaga(options: {
   /** orders-api and base-orders, called directly (no gateway in front of either). */
   ordersUrl: string;
   baselineUrl: string;
-  token: string;
+  /** One token per customer: concurrent orders come from different customers, as in a shop. */
+  tokens: readonly string[];
   products: number;
   levels: readonly { concurrency: number; sagas: number }[];
   warmup: number;
   progress: (line: string) => void;
 }): Promise<SagaBench> {
-  const { pubsub, token } = options;
+  const { pubsub, tokens } = options;
   await pubsub.topic('notification.sent').createSubscription('bench.notification.sent');
   const endOf = (m: { attributes: Record<string, string>; data: Buffer }) =>
     (JSON.parse(m.data.toString()) as { data: { channel: string } }).data.channel === 'email' ? m.attributes.correlationId : undefined;
@@ -129,7 +130,7 @@ export async function benchSaga(options: {
     const productId = `p-${String((i % options.products) + 1).padStart(5, '0')}`;
     const response = await fetch(`${kind === 'saga' ? options.ordersUrl : options.baselineUrl}/v1/orders`, {
       method: 'POST',
-      headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${token}` },
+      headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${tokens[i % tokens.length]}` },
       body: JSON.stringify({ items: [{ productId, quantity: 1 }], payment: { method: 'pm_card_visa' }, contact: { email: `bench${i}@example.com` } }),
     });
     if (response.status !== 202) throw new Error(`${kind}: order rejected: ${response.status} ${await response.text()}`);

@@ -72,6 +72,8 @@ export interface StackOptions {
    * The benchmark connects them directly, as production does, so that the proxies' relaying is not counted.
    */
   faultProxies?: boolean;
+  /** Node.js flags for some functions' processes (the bench's `BENCH_PROFILE` gives `--cpu-prof`). */
+  nodeFlagsOf?: Partial<Record<FunctionName, string[]>>;
   /** Extra environment for one function, over `functionEnv`. */
   functionEnvOf?: Partial<Record<FunctionName, Record<string, string>>>;
   /** Seconds between the local scheduler's calls of a scheduled function (null: never); the table's interval otherwise. */
@@ -371,6 +373,7 @@ function startFunction(fn: FunctionName, env: Record<string, string>, options: S
     source: builtEntry(fn),
     signature: signatureOf(fn),
     port: options.ports.functions[fn],
+    ...(options.nodeFlagsOf?.[fn] ? { nodeFlags: options.nodeFlagsOf[fn] } : {}),
     env,
     logDir: options.logDir,
     pidDir: join(options.dataDir, 'run'),
@@ -390,6 +393,8 @@ export async function startFunctionProcess(options: {
   signature: 'http' | 'cloudevent';
   port: number;
   env: Record<string, string>;
+  /** Flags for Node.js itself, before the framework's entry point. */
+  nodeFlags?: readonly string[];
   /** Variables the function must not inherit from this process. */
   unset?: readonly string[];
   logDir: string;
@@ -403,6 +408,7 @@ export async function startFunctionProcess(options: {
     name: options.name,
     command: process.execPath,
     args: [
+      ...(options.nodeFlags ?? []),
       join(dirname(require.resolve('@google-cloud/functions-framework')), 'main.js'),
       `--target=${options.name}`,
       `--source=${options.source}`,
