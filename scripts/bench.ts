@@ -11,7 +11,7 @@ import { createStripeProvider } from '../functions/lib/payments/index.ts';
 import { byName, processTree } from './bench/stats.ts';
 import { benchFailures, failuresMarkdown, type FailureResult } from './bench/failures.ts';
 import { benchIntake, intakeMarkdown, type IntakeBench } from './bench/intake.ts';
-import { baselineStore, benchSaga, sagaMarkdown, sameWorkEntry, startBaseline, type SagaBench } from './bench/saga.ts';
+import { BASELINE_HOPS, baselineStore, benchSaga, sagaMarkdown, sameWorkEntry, startBaseline, type SagaBench } from './bench/saga.ts';
 import { loadOrCreateIssuerKey, signIdToken } from './stack/dev-issuer.ts';
 import { freePort, listening, type Service } from './stack/process.ts';
 import { startFunctionProcess, startStack } from './stack/stack.ts';
@@ -31,8 +31,11 @@ const plan = quick
   ? { levels: [{ concurrency: 1, sagas: 25 }, { concurrency: 10, sagas: 80 }, { concurrency: 50, sagas: 150 }], warmup: 10, intake: 400, catalogProducts: 2000, failures: false }
   : { levels: [{ concurrency: 1, sagas: 100 }, { concurrency: 10, sagas: 200 }, { concurrency: 50, sagas: 500 }], warmup: 20, intake: 2000, catalogProducts: Number(process.env.BENCH_PRODUCTS ?? 10_000), failures: true };
 const PRODUCTS = 60;
-const profiled = (process.env.BENCH_PROFILE ?? '').split(',').filter(Boolean) as FunctionName[];
-for (const fn of profiled) if (!functionNames.includes(fn)) throw new Error(`BENCH_PROFILE names "${fn}", which is not a function; functions are: ${functionNames.join(', ')}`);
+const profiled = (process.env.BENCH_PROFILE ?? '').split(',').filter(Boolean);
+const profileFlags = (fn: string) => (profiled.includes(fn) ? ['--cpu-prof', `--cpu-prof-dir=${resolve(root, '.data/bench/profiles', fn)}`] : undefined);
+for (const fn of profiled) {
+  if (!([...functionNames, ...BASELINE_HOPS.map((h) => h.fn)] as string[]).includes(fn)) throw new Error(`BENCH_PROFILE names "${fn}", which is neither a function nor a baseline hop (${BASELINE_HOPS.map((h) => h.fn).join(', ')})`);
+}
 const benchStarted = performance.now();
 const progress = (text: string) => process.stdout.write(`  [${Math.round((performance.now() - benchStarted) / 1000)} s] ${text}\n`);
 
@@ -53,7 +56,7 @@ const stack = await startStack({
   // The jobs run as often as in production (every minute; reconciliation hourly), not every few seconds as in development.
   scheduleEverySeconds: { 'outbox-sweep': 60, 'saga-watchdog': 60, 'saga-reconcile': 3600 },
   // BENCH_PROFILE=orders-api,order-confirm: those functions write a CPU profile (open it in Chrome's DevTools) when the bench ends.
-  nodeFlagsOf: Object.fromEntries(profiled.map((fn) => [fn, ['--cpu-prof', `--cpu-prof-dir=${resolve(root, '.data/bench/profiles')}`]])),
+  nodeFlagsOf: Object.fromEntries(functionNames.flatMap((fn) => (profileFlags(fn) ? [[fn, profileFlags(fn)!]] : []))),
   // One benchmark customer places every order: quotas stay on (their cost is measured) but out of reach.
   functionEnv: { RATE_LIMIT_READ_PER_MINUTE: '10000000', RATE_LIMIT_ORDER_PER_MINUTE: '10000000', MAX_OPEN_ORDERS_PER_CUSTOMER: '1000000', ...JSON.parse(process.env.XENV ?? '{}') },
   ...((await listening(6379)) ? { redisUrl: 'redis://127.0.0.1:6379' } : {}),
@@ -84,7 +87,7 @@ try {
   const bareSource = await bundle('bench-bare-insert', join(root, 'scripts/bench/bare-insert.ts'));
   await stopBundler();
   const pidDir = join(dataDir, 'run');
-  const baseline = await startBaseline({ pubsub, project, source: sameWork, env: { ...stack.env, ...baselineEnv }, logDir, pidDir });
+  const baseline = await startBaseline({ pubsub, project, source: sameWork, env: { ...stack.env, ...baselineEnv }, logDir, pidDir, nodeFlagsOf: profileFlags });
   extra.push(...baseline.services);
   const barePort = await port();
   extra.push(await startFunctionProcess({ name: 'bare-insert', source: bareSource, signature: 'http', port: barePort, env: stack.env, logDir, pidDir }));

@@ -75,6 +75,8 @@ export async function startBaseline(options: {
   env: Record<string, string>;
   logDir: string;
   pidDir: string;
+  /** Node.js flags for some of its functions (a CPU profile). */
+  nodeFlagsOf?: (fn: string) => string[] | undefined;
 }): Promise<{ url: string; services: Service[] }> {
   const { pubsub, project } = options;
   const services: Service[] = [];
@@ -88,6 +90,7 @@ export async function startBaseline(options: {
       await startFunctionProcess({
         name: hop.fn, source: options.source, signature: hop.fn === 'base-orders' ? 'http' : 'cloudevent', port,
         env: options.env, logDir: options.logDir, pidDir: options.pidDir,
+        ...(options.nodeFlagsOf?.(hop.fn) ? { nodeFlags: options.nodeFlagsOf(hop.fn)! } : {}),
       }),
     );
   }
