@@ -187,6 +187,13 @@ function cpuRows(cpu: { saga: Record<string, number>; baseline: Record<string, n
 
 const isSagaFunction = (name: string) => (functionNames as readonly string[]).includes(name);
 
+/** Each saga function's CPU per order over its baseline hop's, largest first. */
+export function overheads(cpu: { saga: Record<string, number>; baseline: Record<string, number> }): { fn: string; ms: number }[] {
+  return BASELINE_HOPS.filter((h) => cpu.saga[h.mirrors] !== undefined && cpu.baseline[h.fn] !== undefined)
+    .map((h) => ({ fn: h.mirrors, ms: Math.round((cpu.saga[h.mirrors]! - cpu.baseline[h.fn]!) * 10) / 10 }))
+    .sort((a, b) => b.ms - a.ms);
+}
+
 /** CPU ms per unit of one side: its own functions and the shared servers. */
 export const sideTotal = (cpu: { saga: Record<string, number>; baseline: Record<string, number> }, side: 'saga' | 'baseline') =>
   Math.round(cpuRows(cpu).reduce((sum, r) => sum + (r[side] ?? 0), 0) * 10) / 10;
@@ -224,6 +231,13 @@ the load, the payment simulator, the SMS sink and the local telemetry collector)
 |---|---:|---:|
 ${cpuRows(cpu).map((r) => `| ${r.name} | ${fmt(r.saga)} | ${fmt(r.baseline)} |`).join('\n')}
 | **total** | **${sideTotal(cpu, 'saga')}** | **${sideTotal(cpu, 'baseline')}** |
+
+The saga spends **${ratio(sideTotal(cpu, 'saga'), sideTotal(cpu, 'baseline'))}×** the baseline's CPU per order; the
+functions that add most over the hop doing their work: ${overheads(cpu)
+    .slice(0, 3)
+    .map((o) => `${o.fn} +${o.ms} ms`)
+    .join(', ')}. Where it goes (CPU profiles of both sides, \`BENCH_PROFILE=payment-authorize,base-authorize npm run
+bench -- --quick --only saga\`) and what was removed: [docs/design/saga-overhead.md](design/saga-overhead.md).
 `;
 }
 
