@@ -3,6 +3,8 @@ import { cpuPer, processTree } from './stats.ts';
 
 export interface IntakeSide {
   requests: number;
+  /** Answers other than 202 (a 503 when a dependency is too slow under the load); not counted as served. */
+  failed: number;
   perSecond: number;
   p50Ms: number;
   p99Ms: number;
@@ -21,6 +23,7 @@ export interface IntakeBench {
 /** Requests/s of `count` POSTs to `url`, `concurrency` at a time, each answered `202`. */
 async function hammer(url: string, tokens: readonly string[], concurrency: number, count: number): Promise<Omit<IntakeSide, 'cpu'>> {
   const latencies: number[] = [];
+  let failed = 0;
   let next = 0;
   const started = performance.now();
   await Promise.all(
@@ -34,15 +37,16 @@ async function hammer(url: string, tokens: readonly string[], concurrency: numbe
           body: JSON.stringify({ items: [{ productId: `p-${String((i % 60) + 1).padStart(5, '0')}`, quantity: 1 }], payment: { method: 'pm_card_visa' }, contact: { email: `intake${i}@example.com` } }),
         });
         await response.arrayBuffer();
-        if (response.status !== 202) throw new Error(`${url} answered ${response.status}; see .data/bench/logs`);
-        latencies.push(performance.now() - t);
+        if (response.status === 202) latencies.push(performance.now() - t);
+        else failed++;
       }
     }),
   );
   const seconds = (performance.now() - started) / 1000;
+  if (failed > count / 10) throw new Error(`${url} failed ${failed} of ${count} orders; see .data/bench/logs (is the machine busy with something else?)`);
   latencies.sort((a, b) => a - b);
   const at = (p: number) => Math.round(latencies[Math.min(latencies.length - 1, Math.ceil((p / 100) * latencies.length) - 1)]!);
-  return { requests: count, perSecond: Math.round((count / seconds) * 10) / 10, p50Ms: at(50), p99Ms: at(99) };
+  return { requests: count, failed, perSecond: Math.round((latencies.length / seconds) * 10) / 10, p50Ms: at(50), p99Ms: at(99) };
 }
 
 /**
@@ -95,13 +99,13 @@ the publish), which shows how much of the distance is work the order needs. Each
 time (50 customers). The sagas the orders would start are held back (their order.placed subscriptions are
 switched to pull for this run), so each side has the machine to itself.
 
-| | requests/s | p50 | p99 | CPU per request |
-|---|---:|---:|---:|---:|
-| orders-api | ${orders.perSecond} | ${orders.p50Ms} ms | ${orders.p99Ms} ms | ${total(orders.cpu)} ms |
-| same-work intake | ${sameWork.perSecond} | ${sameWork.p50Ms} ms | ${sameWork.p99Ms} ms | ${total(sameWork.cpu)} ms |
-| bare INSERT handler | ${bare.perSecond} | ${bare.p50Ms} ms | ${bare.p99Ms} ms | ${total(bare.cpu)} ms |
-| **orders-api ÷ bare INSERT** (target ≥ 0.7) | **${ratio(orders.perSecond, bare.perSecond)}** | | | |
-| orders-api ÷ same-work intake | ${ratio(orders.perSecond, sameWork.perSecond)} | | | |
+| | requests/s | p50 | p99 | not 202 | CPU per request |
+|---|---:|---:|---:|---:|---:|
+| orders-api | ${orders.perSecond} | ${orders.p50Ms} ms | ${orders.p99Ms} ms | ${orders.failed} of ${orders.requests} | ${total(orders.cpu)} ms |
+| same-work intake | ${sameWork.perSecond} | ${sameWork.p50Ms} ms | ${sameWork.p99Ms} ms | ${sameWork.failed} of ${sameWork.requests} | ${total(sameWork.cpu)} ms |
+| bare INSERT handler | ${bare.perSecond} | ${bare.p50Ms} ms | ${bare.p99Ms} ms | ${bare.failed} of ${bare.requests} | ${total(bare.cpu)} ms |
+| **orders-api ÷ bare INSERT** (target ≥ 0.7) | **${ratio(orders.perSecond, bare.perSecond)}** | | | | |
+| orders-api ÷ same-work intake | ${ratio(orders.perSecond, sameWork.perSecond)} | | | | |
 
 CPU per request by process (ms):
 
