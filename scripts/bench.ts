@@ -13,8 +13,9 @@ import { benchFailures, failuresMarkdown } from './bench/failures.ts';
 import { loadOrCreateIssuerKey, signIdToken } from './stack/dev-issuer.ts';
 import { freePort, listening, type Service } from './stack/process.ts';
 import { startFunctionProcess, startStack } from './stack/stack.ts';
-import { bundle, stopBundler } from './build.ts';
+import { builtEntry, bundle, stopBundler } from './build.ts';
 import { benchCatalog, catalogMarkdown } from './bench/catalog.ts';
+import { benchColdStarts, coldStartMarkdown } from './bench/cold-start.ts';
 
 const root = resolve(import.meta.dirname, '..');
 const LEVELS = [
@@ -188,6 +189,12 @@ try {
   const catalogResult = LEVELS.length === 3 || process.env.BENCH_CATALOG
     ? await benchCatalog({ api: stack.urls.api, firestore: createFirestore(project), products: Number(process.env.BENCH_PRODUCTS ?? 10_000), progress })
     : null;
+  const coldStarts = await benchColdStarts({
+    stack, project, logDir, pubsub, progress,
+    runs: process.argv.includes('--quick') ? 3 : 7,
+    variants: [{ label: 'bundles', entry: builtEntry }],
+  });
+  console.log(`\n${coldStartMarkdown(coldStarts)}`);
   const doc = `# Performance
 
 Measured by \`npm run bench\` on ${summary.measuredAt.slice(0, 10)} (Node ${summary.machine.node}, ${summary.machine.cpus} cores).
@@ -239,9 +246,9 @@ ${JSON.stringify(summary, null, 2)}
   const failuresDoc = failures ? `\n${failuresMarkdown(failures)}` : '';
   const catalogDoc = catalogResult ? `\n${catalogMarkdown(catalogResult, stack.env.REDIS_URL ? 'Redis' : 'in memory')}` : '';
   if (catalogResult) console.log(`\n${catalogMarkdown(catalogResult, stack.env.REDIS_URL ? 'Redis' : 'in memory')}`);
-  writeFileSync(resolve(root, '.data/bench/results.json'), JSON.stringify({ ...summary, failures, catalog: catalogResult }, null, 2));
+  writeFileSync(resolve(root, '.data/bench/results.json'), JSON.stringify({ ...summary, failures, catalog: catalogResult, coldStarts }, null, 2));
   if (LEVELS.length === 3) {
-    writeFileSync(resolve(root, 'docs/performance.md'), doc + failuresDoc + catalogDoc);
+    writeFileSync(resolve(root, 'docs/performance.md'), `${doc}${failuresDoc}${catalogDoc}\n${coldStartMarkdown(coldStarts)}`);
     console.log('\nWrote docs/performance.md and .data/bench/results.json');
   } else {
     console.log('\nA partial run (BENCH_CONCURRENCY): wrote .data/bench/results.json only');
