@@ -45,6 +45,8 @@ export interface ColdStartResult {
   variants: { label: string; functions: Record<FunctionName, ColdStartStats> }[];
   /** What each function's first request was. */
   requests: Record<FunctionName, string>;
+  /** Cold starts whose answer did not count and were tried again on another fresh copy. */
+  retried: string[];
 }
 
 /** The target: every function's median cold start at most this many times the floor's. */
@@ -217,6 +219,7 @@ export async function benchColdStarts(options: ColdStartOptions): Promise<ColdSt
   const held = deliveries(stack, project, pubsub);
   const requests = {} as Record<FunctionName, string>;
   const floor: number[] = [];
+  const retried: string[] = [];
   const samples = options.variants.map(() => Object.fromEntries(functionNames.map((fn) => [fn, [] as number[]])) as Record<FunctionName, number[]>);
 
   const measureFloor = async () => {
@@ -231,9 +234,16 @@ export async function benchColdStarts(options: ColdStartOptions): Promise<ColdSt
     headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${customer}`, 'Idempotency-Key': randomUUID() },
     body: JSON.stringify({ items: [{ productId: 'p-00001', quantity: 1 }], payment: { method }, contact: { email: 'cold-start@example.com' } }),
   });
-  const orderIdOf = async (response: Response) => {
-    if (response.status !== 202) throw new Error(`order rejected: ${response.status} ${await response.text()}`);
-    return ((await response.json()) as { id: string }).id;
+  /** Places an order through the stack's own orders-api; a 503 is tried again with the same Idempotency-Key. */
+  const place = async (method: string) => {
+    const request = order(method);
+    for (let attempt = 1; ; attempt++) {
+      const response = await fetch(`${stack.urls.api}/v1/orders`, request);
+      if (response.status === 202) return ((await response.json()) as { id: string }).id;
+      const body = await response.text();
+      if (response.status !== 503 || attempt === 5) throw new Error(`order rejected: ${response.status} ${body}`);
+      await new Promise((r) => setTimeout(r, 1000));
+    }
   };
 
   try {
@@ -241,9 +251,19 @@ export async function benchColdStarts(options: ColdStartOptions): Promise<ColdSt
       for (const [v, variant] of options.variants.entries()) {
         const measure = async (fn: FunctionName, what: string, request: FirstRequest) => {
           requests[fn] = what;
-          const answer = await coldStart({ name: fn, source: variant.entry(fn), signature: signatureOf(fn), env: stack.envOf(fn), logDir, request });
-          samples[v]![fn].push(answer.ms);
-          return answer.body;
+          // An answer that does not count (a 503 from a dependency of a loaded machine) is tried again on another fresh
+          // copy, as a client or Pub/Sub would, and only a counted answer is a sample.
+          for (let attempt = 1; ; attempt++) {
+            try {
+              const answer = await coldStart({ name: fn, source: variant.entry(fn), signature: signatureOf(fn), env: stack.envOf(fn), logDir, request });
+              samples[v]![fn].push(answer.ms);
+              return answer.body;
+            } catch (err) {
+              if (attempt === 3) throw err;
+              retried.push(`${variant.label} ${fn}: ${(err as Error).message.slice(0, 200)}`);
+              progress(`retrying ${fn}: ${(err as Error).message.slice(0, 200)}`);
+            }
+          }
         };
         progress(`cold starts, run ${run}/${options.runs}, ${variant.label}`);
         await measureFloor();
@@ -274,7 +294,7 @@ export async function benchColdStarts(options: ColdStartOptions): Promise<ColdSt
 
         // The cancellation path: the stack's own steps authorize and reserve, the capture is refused.
         await held.hold('order-cancel', 'payment.capture_failed');
-        const refused = await orderIdOf(await fetch(`${stack.urls.api}/v1/orders`, order('pm_card_captureFails')));
+        const refused = await place('pm_card_captureFails');
         const cancelling = await held.take('order-cancel', 'payment.capture_failed', refused);
         await held.hold('inventory-release', 'order.cancelled');
         await held.hold('payment-release', 'order.cancelled');
@@ -284,7 +304,7 @@ export async function benchColdStarts(options: ColdStartOptions): Promise<ColdSt
 
         // A dead letter as Pub/Sub forwards one: the order's own order.placed, with the dead-letter source attributes.
         await held.hold('dead-letter-record', 'dead-letter.payment-authorize');
-        const dead = await orderIdOf(await fetch(`${stack.urls.api}/v1/orders`, order('pm_card_visa')));
+        const dead = await place('pm_card_visa');
         await pubsub.topic('dead-letter.payment-authorize').publishMessage({
           json: { type: 'order.placed', metadata: { eventId: randomUUID(), correlationId: dead } },
           attributes: {
@@ -330,6 +350,7 @@ export async function benchColdStarts(options: ColdStartOptions): Promise<ColdSt
       functions: Object.fromEntries(functionNames.map((fn) => [fn, stats(samples[v]![fn])])) as Record<FunctionName, ColdStartStats>,
     })),
     requests,
+    retried,
   };
 }
 
@@ -348,7 +369,7 @@ request. The time is taken by the bench process from just before it spawns the f
 answer: the port is polled every 5 ms, the request is sent as soon as it accepts a connection, and an answer counts
 only with the status the request must get (202 for an order, 200 for a read, a page or a job run, a Pub/Sub
 acknowledgement code for a push). The **floor** is a bare functions-framework function, bundled the same way, answering
-\`GET /\` at once; it is measured the same way three times in each run. Each cell is median / max (median ÷ floor median).
+\`GET /\` at once; it is measured the same way three times in each run of each set of bundles. Each cell is median / max (median ÷ floor median).
 Target: every function ≤ ${COLD_START_TARGET_RATIO}× the floor.
 
 Each run places a real order through a fresh \`orders-api\` and hands each step's message to a fresh copy of the next
@@ -363,7 +384,7 @@ that order, \`inventory-reserve\` the \`payment.authorized\` the fresh \`payment
 | *floor* | GET / | ${result.variants.map(() => `${result.floor.medianMs} / ${result.floor.maxMs} ms`).join(' | ')} |
 ${functionNames.map((fn) => `| \`${fn}\` | ${result.requests[fn] ?? '—'} | ${result.variants.map((v) => cell(v.functions[fn])).join(' | ')} |`).join('\n')}
 
-${target ? `Within ${COLD_START_TARGET_RATIO}× the floor (${target.label}): ${within.length} of ${functionNames.length} functions${within.length > 0 ? ` (${within.map((fn) => `\`${fn}\``).join(', ')})` : ''}.` : ''}
+${result.retried.length > 0 ? `Tried again on another fresh copy (the answer did not count): ${result.retried.length}.\n\n` : ''}${target ? `Within ${COLD_START_TARGET_RATIO}× the floor (${target.label}): ${within.length} of ${functionNames.length} functions${within.length > 0 ? ` (${within.map((fn) => `\`${fn}\``).join(', ')})` : ''}.` : ''}
 `;
 }
 
@@ -395,6 +416,8 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   };
   const stack = await startStack({
     ports, project, dataDir, logDir, databaseName: 'saga', seedProducts: 60, logLevel: 'warn',
+    // As npm run bench: quotas stay on but out of reach of the one benchmark customer.
+    functionEnv: { RATE_LIMIT_READ_PER_MINUTE: '10000000', RATE_LIMIT_ORDER_PER_MINUTE: '10000000', MAX_OPEN_ORDERS_PER_CUSTOMER: '1000000' },
     onProgress: (step, done) => done && console.log(`  ${step} (${(done.ms / 1000).toFixed(1)} s)`),
   });
   const pubsub = new PubSub({ projectId: project });
