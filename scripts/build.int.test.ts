@@ -42,7 +42,8 @@ describe('the function bundles', () => {
     expect(body.one).toBe(1);
     // pg is required from node_modules, where OpenTelemetry's instrumentation patches it.
     expect(body.pgFrom).toBe(join(root, 'node_modules/pg/lib/index.js'));
-  });
+    // A build of some 10 MB and a start, on a shared 2-core machine.
+  }, 120_000);
 
   it('when the functions are bundled, then each package.json names only packages that are left out of the bundle', () => {
     const manifests = ['orders-api', 'api-docs', 'saga-audit'].map(
