@@ -15,10 +15,11 @@ import { BASELINE_HOPS, baselineStore, benchSaga, sagaMarkdown, sameWorkEntry, s
 import { loadOrCreateIssuerKey, signIdToken } from './stack/dev-issuer.ts';
 import { freePort, listening, type Service } from './stack/process.ts';
 import { startFunctionProcess, startStack } from './stack/stack.ts';
-import { bundle, stopBundler } from './build.ts';
+import { builtEntry, bundle, stopBundler } from './build.ts';
+import { benchColdStarts, coldStartMarkdown } from './bench/cold-start.ts';
 import { benchCatalog, catalogMarkdown } from './bench/catalog.ts';
 
-const SECTIONS = ['saga', 'catalog', 'failures', 'intake'] as const;
+const SECTIONS = ['saga', 'cold', 'catalog', 'failures', 'intake'] as const;
 const { values: args } = parseArgs({ options: { quick: { type: 'boolean', default: false }, only: { type: 'string' } } });
 const quick = args.quick!;
 /** `--only saga,intake` runs some sections (to study one); it prints them and leaves docs/performance.md alone. */
@@ -28,8 +29,8 @@ const runs = (section: (typeof SECTIONS)[number]) => !only || only.includes(sect
 const root = resolve(import.meta.dirname, '..');
 /** What each mode measures: `--quick` the same tables with fewer samples (under 3 minutes), the full run for the record. */
 const plan = quick
-  ? { levels: [{ concurrency: 1, sagas: 25 }, { concurrency: 10, sagas: 80 }, { concurrency: 50, sagas: 150 }], warmup: 10, intake: 400, catalogProducts: 2000, failures: false }
-  : { levels: [{ concurrency: 1, sagas: 100 }, { concurrency: 10, sagas: 200 }, { concurrency: 50, sagas: 500 }], warmup: 20, intake: 2000, catalogProducts: Number(process.env.BENCH_PRODUCTS ?? 10_000), failures: true };
+  ? { levels: [{ concurrency: 1, sagas: 25 }, { concurrency: 10, sagas: 80 }, { concurrency: 50, sagas: 150 }], warmup: 10, coldRuns: 3, intake: 400, catalogProducts: 2000, failures: false }
+  : { levels: [{ concurrency: 1, sagas: 100 }, { concurrency: 10, sagas: 200 }, { concurrency: 50, sagas: 500 }], warmup: 20, coldRuns: 7, intake: 2000, catalogProducts: Number(process.env.BENCH_PRODUCTS ?? 10_000), failures: true };
 const PRODUCTS = 60;
 const profiled = (process.env.BENCH_PROFILE ?? '').split(',').filter(Boolean);
 const profileFlags = (fn: string) => (profiled.includes(fn) ? ['--cpu-prof', `--cpu-prof-dir=${resolve(root, '.data/bench/profiles', fn)}`] : undefined);
@@ -101,6 +102,10 @@ try {
     ? await section('1. the saga beside the same-work baseline', sagaMarkdown, () =>
         benchSaga({ pubsub, ordersUrl, baselineUrl: baseline.url, tokens, products: PRODUCTS, levels: plan.levels, warmup: plan.warmup, progress }))
     : null;
+  const coldStarts = runs('cold')
+    ? await section('2. cold starts of every function beside a bare function', coldStartMarkdown, () =>
+        benchColdStarts({ stack, project, logDir, pubsub, progress, runs: plan.coldRuns, variants: [{ label: 'bundles', entry: builtEntry }] }))
+    : null;
   const catalogOf = (result: Awaited<ReturnType<typeof benchCatalog>>) => catalogMarkdown(result, stack.env.REDIS_URL ? 'Redis' : 'in memory');
   const catalog = runs('catalog')
     ? await section(`3. the catalog at ${plan.catalogProducts} products`, catalogOf, () =>
@@ -140,6 +145,7 @@ try {
     seconds: Math.round((performance.now() - benchStarted) / 1000),
     machine: { node: process.version, cpus: cpus().length },
     saga,
+    coldStarts,
     intake,
     catalog,
     failures,
@@ -152,6 +158,7 @@ Every number stands beside a baseline measured in the same run, because these ma
 takes more samples than \`npm run bench -- --quick\` (under 3 minutes) and rewrites this file either way.
 
 ${saga ? sagaMarkdown(saga) : ''}
+${coldStarts ? coldStartMarkdown(coldStarts) : ''}
 ${catalog ? catalogOf(catalog) : ''}
 ${intake ? intakeMarkdown(intake) : ''}${failures ? `\n${failuresMarkdown(failures)}` : ''}
 ## Memory

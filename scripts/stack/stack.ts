@@ -100,6 +100,8 @@ export interface Stack {
   };
   /** The environment every function got: dependencies behind their fault proxies, plus `functionEnv`. */
   env: Record<string, string>;
+  /** The environment one function got: `env` plus its own `functionEnvOf`. */
+  envOf(fn: FunctionName): Record<string, string>;
   /** The same addresses without the proxies, for the stack's own setup, tests' checks and operator scripts. */
   directEnv: Record<string, string>;
   /** The database, reached directly. */
@@ -246,6 +248,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     };
     const proxyPorts = Object.fromEntries(Object.entries(faults.proxies).map(([name, p]) => [name, p.port])) as Record<FaultTarget, number>;
     const env = { ...(options.faultProxies === false ? directEnv : proxiedEnv(directEnv, proxyPorts)), ...options.functionEnv };
+    const envOf = (fn: FunctionName) => ({ ...env, ...options.functionEnvOf?.[fn] });
     // This process seeds and sets up Pub/Sub through the same client libraries, directly against the emulators.
     Object.assign(process.env, {
       PUBSUB_EMULATOR_HOST: directEnv.PUBSUB_EMULATOR_HOST,
@@ -282,7 +285,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       all(
         functionNames.map((fn) =>
           started(
-            startFunction(fn, { ...env, ...options.functionEnvOf?.[fn] }, options, supervised).then((service) => {
+            startFunction(fn, envOf(fn), options, supervised).then((service) => {
               services.set(fn, service);
               return service;
             }),
@@ -330,6 +333,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
         functions: functionUrls,
       },
       env,
+      envOf,
       directEnv,
       databaseUrl,
       issuerKeyFile,
@@ -383,11 +387,8 @@ function startFunction(fn: FunctionName, env: Record<string, string>, options: S
   });
 }
 
-/**
- * Runs one built function with the functions-framework CLI, as Cloud Functions does, and waits until it answers.
- * With `restart`, it is started again whenever it dies after that (see `startService`).
- */
-export async function startFunctionProcess(options: {
+/** How a function is started: the functions-framework CLI, as Cloud Functions runs it. */
+export interface FunctionLaunch {
   name: string;
   source: string;
   signature: 'http' | 'cloudevent';
@@ -397,15 +398,11 @@ export async function startFunctionProcess(options: {
   nodeFlags?: readonly string[];
   /** Variables the function must not inherit from this process. */
   unset?: readonly string[];
-  logDir: string;
-  pidDir: string;
-  onLine?: (line: string) => void;
-  restart?: boolean;
-  onExit?: (exit: ServiceExit) => void;
-}): Promise<Service> {
-  const logFile = join(options.logDir, `${options.name}.log`);
-  const service = startService({
-    name: options.name,
+}
+
+/** The command, arguments, working directory and environment that run one built function. */
+export function functionCommand(options: FunctionLaunch): { command: string; args: string[]; cwd: string; env: Record<string, string> } {
+  return {
     command: process.execPath,
     args: [
       ...(options.nodeFlags ?? []),
@@ -417,8 +414,30 @@ export async function startFunctionProcess(options: {
     ],
     cwd: root,
     env: Object.fromEntries(
-      Object.entries({ ...process.env, ...options.env, FUNCTION_TARGET: options.name, NODE_ENV: 'development', NODE_OPTIONS: '' }).filter(([key]) => !options.unset?.includes(key)),
+      Object.entries({ ...process.env, ...options.env, FUNCTION_TARGET: options.name, NODE_ENV: 'development', NODE_OPTIONS: '' }).filter(
+        (entry): entry is [string, string] => entry[1] !== undefined && !options.unset?.includes(entry[0]),
+      ),
     ),
+  };
+}
+
+/**
+ * Runs one built function with the functions-framework CLI, as Cloud Functions does, and waits until it answers.
+ * With `restart`, it is started again whenever it dies after that (see `startService`).
+ */
+export async function startFunctionProcess(
+  options: FunctionLaunch & {
+    logDir: string;
+    pidDir: string;
+    onLine?: (line: string) => void;
+    restart?: boolean;
+    onExit?: (exit: ServiceExit) => void;
+  },
+): Promise<Service> {
+  const logFile = join(options.logDir, `${options.name}.log`);
+  const service = startService({
+    name: options.name,
+    ...functionCommand(options),
     logFile,
     pidDir: options.pidDir,
     ...(options.onLine ? { onLine: options.onLine } : {}),

@@ -1,6 +1,6 @@
 import knexFactory, { type Knex } from 'knex';
-import { Connector, AuthTypes, IpAddressTypes } from '@google-cloud/cloud-sql-connector';
 import pg from 'pg';
+import type * as CloudSqlConnector from '@google-cloud/cloud-sql-connector';
 import { config, type Config } from '../config.ts';
 
 // bigint columns hold money in minor units; they stay below 2^53, so they are safe as numbers.
@@ -30,22 +30,28 @@ export function createDb(cfg: DbConfig): Knex {
   if (!cfg.INSTANCE_CONNECTION_NAME) {
     return knexFactory({ client: 'pg', connection: { connectionString: cfg.DATABASE_URL, ...bounds }, pool, acquireConnectionTimeout });
   }
-  const connector = new Connector();
   const instanceConnectionName = cfg.INSTANCE_CONNECTION_NAME;
+  // The connector (and the Google APIs client it brings) is loaded only where it is used, in production, on the first
+  // connection; the first caller's promise is every caller's, so concurrent first connections share one connector.
+  let connecting: Promise<typeof CloudSqlConnector & { connector: CloudSqlConnector.Connector }> | undefined;
   return knexFactory({
     client: 'pg',
     pool,
     acquireConnectionTimeout,
-    connection: async () => ({
-      ...bounds,
-      ...(await connector.getOptions({
-        instanceConnectionName,
-        ipType: IpAddressTypes[cfg.DB_IP_TYPE],
-        authType: cfg.DB_IAM_AUTH ? AuthTypes.IAM : AuthTypes.PASSWORD,
-      })),
-      user: cfg.DB_USER,
-      database: cfg.DB_NAME,
-    }),
+    connection: async () => {
+      connecting ??= import('@google-cloud/cloud-sql-connector').then((module) => ({ ...module, connector: new module.Connector() }));
+      const { connector, AuthTypes, IpAddressTypes } = await connecting;
+      return {
+        ...bounds,
+        ...(await connector.getOptions({
+          instanceConnectionName,
+          ipType: IpAddressTypes[cfg.DB_IP_TYPE],
+          authType: cfg.DB_IAM_AUTH ? AuthTypes.IAM : AuthTypes.PASSWORD,
+        })),
+        user: cfg.DB_USER,
+        database: cfg.DB_NAME,
+      };
+    },
   });
 }
 
