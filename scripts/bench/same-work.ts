@@ -99,9 +99,21 @@ http('base-orders', async (req, res) => {
   const { payload } = await jwtVerify(token, jwks, { issuer: env.AUTH_ISSUER, audience: env.AUTH_AUDIENCE }).catch(() => ({ payload: null }));
   if (!payload?.sub) return void res.status(401).end();
   const customerId = payload.sub;
+  // The two quota counters (caller and network), in Redis when there is one, else in PostgreSQL as the API keeps them.
+  const counters = [`rl:order:caller:${customerId}`, `rl:order:ip:${req.ip}`];
   if (env.REDIS_URL) {
     redis ??= new Redis(env.REDIS_URL);
-    await Promise.all([`rl:order:caller:${customerId}`, `rl:order:ip:${req.ip}`].map((key) => redis!.multi().incr(key).pexpire(key, 60_000).exec()));
+    await Promise.all(counters.map((key) => redis!.multi().incr(key).pexpire(key, 60_000).exec()));
+  } else {
+    const expire = Date.now() + 60_000;
+    await Promise.all(
+      counters.map((key) =>
+        pool.query(
+          'INSERT INTO rate_limits VALUES ($1, $2, $3) ON CONFLICT(key) DO UPDATE SET points = CASE WHEN (rate_limits.expire <= $4) THEN $2 ELSE rate_limits.points + ($2) END, expire = CASE WHEN (rate_limits.expire <= $4) THEN $3 ELSE rate_limits.expire END RETURNING points, expire',
+          [key, 1, expire, Date.now()],
+        ),
+      ),
+    );
   }
   const body = req.body as { items: { productId: string; quantity: number }[]; payment: { method: string }; contact: { email: string; phone?: string } };
   const snaps = await fs().getAll(...body.items.map((i) => fs().collection('products').doc(i.productId)));
