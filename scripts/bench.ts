@@ -6,6 +6,7 @@ import { functionNames, type FunctionName } from '../schemas/index.ts';
 import { parseConfig } from '../functions/lib/config.ts';
 import { createDb } from '../functions/lib/db/knex.ts';
 import { createFirestore, collections } from '../functions/lib/firestore.ts';
+import { updatedAtCommit } from '../functions/lib/catalog.ts';
 import { createStripeProvider } from '../functions/lib/payments/index.ts';
 import { byName, cpuPer, processTree } from './bench/stats.ts';
 import { arrivals, load, type Result } from './bench/load.ts';
@@ -53,7 +54,7 @@ try {
   // Plenty of stock everywhere, so every benchmark saga takes the happy path.
   const fs = createFirestore(project);
   const batch = fs.batch();
-  for (let i = 1; i <= PRODUCTS; i++) batch.set(fs.collection(collections.stock).doc(`p-${String(i).padStart(5, '0')}`), { available: 10_000_000 });
+  for (let i = 1; i <= PRODUCTS; i++) batch.set(fs.collection(collections.stock).doc(`p-${String(i).padStart(5, '0')}`), { available: 10_000_000, updatedAt: updatedAtCommit() });
   await batch.commit();
   await fs.terminate();
 

@@ -5,7 +5,7 @@ import { createLogger } from '../lib/logger.ts';
 import { createCatalogProjection } from './projection.ts';
 import { search } from './search.ts';
 
-const projection = createCatalogProjection(firestore(), () => createLogger({ level: 'silent' }));
+const projection = createCatalogProjection({ firestore: firestore(), log: () => createLogger({ level: 'silent' }), snapshots: null, overlapMs: 0, writeAfterMs: 0 });
 const find = async (q: string) => search(await projection.index(), { q, sort: 'relevance', limit: 10 }).items;
 
 describe('catalog projection against the Firestore emulator', () => {

@@ -70,7 +70,7 @@ describe('search', () => {
     const second = run({ sort: 'price_asc', limit: 2, after: first.next! });
     expect(second.items.map((i) => i.id)).toEqual(['a', 'b']);
     expect(second.next).toBeNull();
-    const withoutD = buildIndex(catalog.items.filter((i) => i.id !== 'd'));
+    const withoutD = buildIndex(catalog.items().filter((i) => i.id !== 'd'));
     expect(search(withoutD, { sort: 'price_asc', limit: 2, after: first.next! }).items.map((i) => i.id)).toEqual(['a', 'b']);
   });
 

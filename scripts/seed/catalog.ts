@@ -1,7 +1,7 @@
 import type { Firestore } from '@google-cloud/firestore';
 import type { Storage } from '@google-cloud/storage';
 import { categoryPath, leafCategories, type CategoryId } from '../../schemas/index.ts';
-import type { ProductDoc } from '../../functions/lib/catalog.ts';
+import { updatedAtCommit, type ProductDoc } from '../../functions/lib/catalog.ts';
 import { collections } from '../../functions/lib/firestore.ts';
 import { uploadPlaceholder } from './images.ts';
 
@@ -114,8 +114,8 @@ export async function writeCatalog(
       const images = options.images
         ? [await uploadPlaceholder(options.images, { id: p.id, rootCategory: p.doc.categories[0]!, seed: i })]
         : p.doc.images;
-      void writer.set(fs.collection(collections.products).doc(p.id), { ...p.doc, images });
-      void writer.set(fs.collection(collections.stock).doc(p.id), { available: p.available }).then(() => options.onProgress?.(++done));
+      void writer.set(fs.collection(collections.products).doc(p.id), { ...p.doc, images, updatedAt: updatedAtCommit() });
+      void writer.set(fs.collection(collections.stock).doc(p.id), { available: p.available, updatedAt: updatedAtCommit() }).then(() => options.onProgress?.(++done));
     }
   };
   await Promise.all(Array.from({ length: 16 }, worker));
