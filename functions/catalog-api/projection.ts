@@ -3,7 +3,7 @@ import { StockDoc } from '../lib/catalog.ts';
 import { catalogItemOf, type CatalogSnapshot } from '../lib/catalog-snapshot.ts';
 import { collections } from '../lib/firestore.ts';
 import type { Logger } from '../lib/logger.ts';
-import { buildIndex, type SearchIndex } from './search.ts';
+import { buildIndex, restoreIndex, type SearchIndex } from './search.ts';
 
 /** The catalog as this instance sees it. */
 export interface CatalogProjection {
@@ -70,10 +70,10 @@ export function createCatalogProjection(deps: {
     await ready();
     await Promise.all([...pending]);
     const asOf = [readTimes.products!, readTimes.stock!].reduce((a, b) => (a.valueOf() < b.valueOf() ? a : b));
-    const items = index.items();
+    const { items, data } = index.export();
     const stored = await deps.snapshots!.storedAsOf();
     if (stored && stored.valueOf() >= asOf.valueOf()) return 'newer-stored';
-    await deps.snapshots!.write({ asOf, items });
+    await deps.snapshots!.write({ asOf, items, index: data });
     deps.log().info({ products: items.length, asOf: asOf.toDate().toISOString() }, 'catalog snapshot stored');
     return 'written';
   }
@@ -86,7 +86,7 @@ export function createCatalogProjection(deps: {
           return null;
         })
       : null;
-    index = buildIndex(snapshot?.items ?? []);
+    index = snapshot ? restoreIndex(snapshot.items, snapshot.index) : buildIndex([]);
     stock.clear();
     const since = snapshot ? Timestamp.fromMillis(snapshot.asOf.toMillis() - deps.overlapMs) : null;
     const followed = (collection: string): Query => (since ? fs.collection(collection).where('updatedAt', '>=', since) : fs.collection(collection));

@@ -73,7 +73,7 @@ export const TYPO_MIN_LENGTH = 5;
 interface Entry {
   item: SearchItem;
   slot: number;
-  brand: string;
+  /** The name in lower case: the key of the name order. */
   name: string;
 }
 
@@ -101,7 +101,7 @@ const bandOf = (amount: number) => {
   return band;
 };
 
-type OrderedSort = Exclude<SortOrder, 'relevance'>;
+export type OrderedSort = Exclude<SortOrder, 'relevance'>;
 const ORDERED_SORTS: readonly OrderedSort[] = ['name', 'price_asc', 'price_desc', 'newest'];
 
 /**
@@ -120,6 +120,8 @@ export interface SearchIndex {
   get(id: string): SearchItem | undefined;
   /** Every indexed product, in no particular order. */
   items(): SearchItem[];
+  /** The products with the index's structures as data, for `restoreIndex`. */
+  export(): { items: SearchItem[]; data: IndexData };
   /** Runs a query; see `search`. */
   search(query: SearchQuery): SearchResult;
 }
@@ -198,7 +200,26 @@ function lowerBound<T>(sorted: readonly T[], below: (x: T) => boolean): number {
 }
 
 /** Builds an index of `items`; the same as upserting them one by one into an empty index. */
-export function buildIndex(items: Iterable<SearchItem>): SearchIndex {
+/**
+ * An index's structures as plain data, for items stored beside it in the same order: the postings of each word and
+ * each sort order, by position in that list. Loading it skips tokenising and sorting the catalog.
+ */
+export interface IndexData {
+  postings: Record<string, number[]>;
+  orders: Record<OrderedSort, number[]>;
+}
+
+/** An index of `items` from the data `export` gave with them; built from the items instead if the data does not fit. */
+export function restoreIndex(items: SearchItem[], data: unknown): SearchIndex {
+  const fits = (d: unknown): d is IndexData => {
+    const orders = (d as Partial<IndexData> | null)?.orders;
+    return typeof (d as Partial<IndexData> | null)?.postings === 'object' && !!orders && ORDERED_SORTS.every((sort) => orders[sort]?.length === items.length);
+  };
+  return fits(data) ? buildIndex(items, data) : buildIndex(items);
+}
+
+/** Builds an index of `items`; the same as upserting them one by one into an empty index. */
+export function buildIndex(items: Iterable<SearchItem>, prebuilt?: IndexData): SearchIndex {
   const entries: (Entry | undefined)[] = [];
   const slots = new Map<string, number>();
   const free: number[] = [];
@@ -310,7 +331,6 @@ export function buildIndex(items: Iterable<SearchItem>): SearchIndex {
     const entry: Entry = {
       item,
       slot,
-      brand: item.brand.toLowerCase(),
       name: item.name.toLowerCase(),
     };
     entries[slot] = entry;
@@ -446,11 +466,41 @@ export function buildIndex(items: Iterable<SearchItem>): SearchIndex {
     };
   }
 
-  // Bulk loading appends and sorts once at the end, so a repeated id keeps its last copy before anything is indexed.
-  for (const item of new Map([...items].map((i) => [i.id, i])).values()) upsert(item);
-  vocabulary.sort();
-  for (const sort of ORDERED_SORTS) orders[sort].sort((a, b) => compareEntries(sort, entries[a]!, entries[b]!));
+  if (prebuilt) {
+    let slot = 0;
+    for (const item of items) {
+      entries[slot] = { item, slot, name: item.name.toLowerCase() };
+      slots.set(item.id, slot);
+      setColumns(slot++, item);
+    }
+    for (const [word, list] of Object.entries(prebuilt.postings)) {
+      postings.set(word, list);
+      addWord(word);
+    }
+    vocabulary.sort();
+    for (const sort of ORDERED_SORTS) orders[sort] = prebuilt.orders[sort];
+  } else {
+    // Bulk loading appends and sorts once at the end, so a repeated id keeps its last copy before anything is indexed.
+    for (const item of new Map([...items].map((i) => [i.id, i])).values()) upsert(item);
+    vocabulary.sort();
+    for (const sort of ORDERED_SORTS) orders[sort].sort((a, b) => compareEntries(sort, entries[a]!, entries[b]!));
+  }
   bulk = false;
+
+  function exportData(): { items: SearchItem[]; data: IndexData } {
+    const position = new Int32Array(entries.length).fill(-1);
+    const live: SearchItem[] = [];
+    entries.forEach((entry, slot) => {
+      if (entry) position[slot] = live.push(entry.item) - 1;
+    });
+    return {
+      items: live,
+      data: {
+        postings: Object.fromEntries([...postings].map(([word, list]) => [word, list.map((p) => position[p >> 2]! * 4 + (p & 3))])),
+        orders: Object.fromEntries(ORDERED_SORTS.map((sort) => [sort, orders[sort].map((slot) => position[slot]!)])) as Record<OrderedSort, number[]>,
+      },
+    };
+  }
 
   return {
     get size() {
@@ -469,6 +519,7 @@ export function buildIndex(items: Iterable<SearchItem>): SearchIndex {
       return slot === undefined ? undefined : entries[slot]!.item;
     },
     items: () => entries.filter((e): e is Entry => e !== undefined).map((e) => e.item),
+    export: exportData,
     search,
   };
 }

@@ -1,4 +1,3 @@
-import { gunzipSync, gzipSync } from 'node:zlib';
 import { Timestamp, type Firestore } from '@google-cloud/firestore';
 import type { Storage } from '@google-cloud/storage';
 import { ProductDoc, StockDoc, type Product } from './catalog.ts';
@@ -14,23 +13,95 @@ export type CatalogItem = Omit<Product, 'status'> & { available: number };
 export interface CatalogSnapshot {
   asOf: Timestamp;
   items: CatalogItem[];
+  /** The search index's own structures for these items (opaque here; catalog-api's `restoreIndex` reads them). */
+  index?: unknown;
 }
 
 /** The object a snapshot is stored as in its bucket. */
-export const SNAPSHOT_OBJECT = 'catalog/snapshot.json.gz';
-const FORMAT = 1;
+export const SNAPSHOT_OBJECT = 'catalog/snapshot.json';
+const FORMAT = 2;
 
-/** A snapshot as gzipped JSON, the format `decodeSnapshot` reads. */
+/** Items stored field by field (one array per field, repeated values as positions in a list): half the parse time of one object per item. */
+interface ItemColumns {
+  id: string[];
+  name: string[];
+  description: string[];
+  category: string[];
+  /** Position in `paths`. */
+  categories: number[];
+  paths: string[][];
+  brand: string[];
+  amount: number[];
+  /** Position in `currencies`. */
+  currency: number[];
+  currencies: string[];
+  attributes: Record<string, string[]>[];
+  images: CatalogItem['images'][];
+  createdAt: string[];
+  available: number[];
+}
+
+function toColumns(items: CatalogItem[]): ItemColumns {
+  const positions = <T>(values: T[], key: (v: T) => string) => {
+    const at = new Map<string, number>();
+    const list: T[] = [];
+    const of = values.map((v) => {
+      const k = key(v);
+      let i = at.get(k);
+      if (i === undefined) at.set(k, (i = list.push(v) - 1));
+      return i;
+    });
+    return { of, list };
+  };
+  const paths = positions(items.map((i) => i.categories), (c) => c.join('\u0000'));
+  const currencies = positions(items.map((i) => i.price.currency), (c) => c);
+  return {
+    id: items.map((i) => i.id),
+    name: items.map((i) => i.name),
+    description: items.map((i) => i.description),
+    category: items.map((i) => i.category),
+    categories: paths.of,
+    paths: paths.list,
+    brand: items.map((i) => i.brand),
+    amount: items.map((i) => i.price.amount),
+    currency: currencies.of,
+    currencies: currencies.list,
+    attributes: items.map((i) => i.attributes),
+    images: items.map((i) => i.images),
+    createdAt: items.map((i) => i.createdAt),
+    available: items.map((i) => i.available),
+  };
+}
+
+const fromColumns = (c: ItemColumns): CatalogItem[] =>
+  c.id.map((id, i) => ({
+    id,
+    name: c.name[i]!,
+    description: c.description[i]!,
+    category: c.category[i]!,
+    categories: c.paths[c.categories[i]!]!,
+    brand: c.brand[i]!,
+    price: { amount: c.amount[i]!, currency: c.currencies[c.currency[i]!]! },
+    attributes: c.attributes[i]!,
+    images: c.images[i]!,
+    createdAt: c.createdAt[i]!,
+    available: c.available[i]!,
+  }));
+
+/**
+ * A snapshot as JSON, the format `decodeSnapshot` reads. Not compressed: gunzip cost more CPU at an instance's start
+ * (0.6 s for 100,000 products on a busy 2-core machine) than reading the 4× larger object costs in time.
+ */
 export function encodeSnapshot(snapshot: CatalogSnapshot): Buffer {
-  const body = { format: FORMAT, asOf: { seconds: snapshot.asOf.seconds, nanoseconds: snapshot.asOf.nanoseconds }, items: snapshot.items };
-  return gzipSync(JSON.stringify(body), { level: 1 });
+  const body = { format: FORMAT, asOf: { seconds: snapshot.asOf.seconds, nanoseconds: snapshot.asOf.nanoseconds }, items: toColumns(snapshot.items), index: snapshot.index };
+  return Buffer.from(JSON.stringify(body));
 }
 
 /** Reads what `encodeSnapshot` wrote; throws on another format. */
 export function decodeSnapshot(data: Buffer): CatalogSnapshot {
-  const body = JSON.parse(gunzipSync(data).toString('utf8')) as { format: number; asOf: { seconds: number; nanoseconds: number }; items: CatalogItem[] };
+  const body = JSON.parse(data.toString('utf8')) as { format: number; asOf: { seconds: number; nanoseconds: number }; items: ItemColumns; index?: unknown };
   if (body.format !== FORMAT) throw new Error(`catalog snapshot format ${body.format}; this code reads ${FORMAT}`);
-  return { asOf: new Timestamp(body.asOf.seconds, body.asOf.nanoseconds), items: body.items };
+  return { asOf: new Timestamp(body.asOf.seconds, body.asOf.nanoseconds), items: fromColumns(body.items), ...(body.index ? { index: body.index } : {}) };
 }
 
 /** The stored snapshot, or null when there is none yet. */
@@ -67,7 +138,7 @@ export async function writeSnapshot(storage: Storage, bucket: string, snapshot: 
   const data = encodeSnapshot(snapshot);
   await storage.bucket(bucket).file(SNAPSHOT_OBJECT).save(data, {
     resumable: false,
-    contentType: 'application/gzip',
+    contentType: 'application/json',
     metadata: { cacheControl: 'no-store', metadata: { asOf: asText(snapshot.asOf), items: String(snapshot.items.length) } },
   });
   return { bytes: data.length };

@@ -27,7 +27,7 @@ export const Env = z.object({
   SMS_TIMEOUT_MS: z.coerce.number().int().positive().default(4000).describe('Give up on one SMS provider call after this long.'),
   IMAGES_BUCKET: z.string().min(3).default('saga-commerce-local-images').describe('Cloud Storage bucket for product images.'),
   IMAGES_PUBLIC_URL: z.string().url().default('https://storage.googleapis.com').describe('Base URL product image URLs start with (`<base>/<bucket>/<object>`); a CDN in front of the bucket, or the local storage endpoint.'),
-  CATALOG_SNAPSHOT_BUCKET: z.string().min(3).optional().describe('Cloud Storage bucket catalog-api keeps its search snapshot in (`catalog/snapshot.json.gz`): a new instance loads it and follows changes from its time instead of reading every product; unset reads every product at start.'),
+  CATALOG_SNAPSHOT_BUCKET: z.string().min(3).optional().describe('Cloud Storage bucket catalog-api keeps its search snapshot in (`catalog/snapshot.json`): a new instance loads it and follows changes from its time instead of reading every product; unset reads every product at start.'),
   CATALOG_SNAPSHOT_OVERLAP_SECONDS: z.coerce.number().int().min(0).default(300).describe('An instance follows product and stock changes from this long before the snapshot\'s time, so a write stamped by a clock running behind is not missed.'),
   CATALOG_SNAPSHOT_WRITE_AFTER_SECONDS: z.coerce.number().int().min(0).default(60).describe('catalog-api stores a new snapshot this long after the first product or stock change it hears (debounced); 0 never stores one.'),
   REDIS_URL: z.string().url().optional().describe('Redis (Memorystore) for cached catalog reads, as `redis://host:6379`; without it each instance caches in memory.'),
