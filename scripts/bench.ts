@@ -44,7 +44,7 @@ console.log('Starting the local stack for the benchmark (embedded PostgreSQL, lo
 const stack = await startStack({
   ports, project, dataDir, logDir, databaseName: 'saga', seedProducts: PRODUCTS, logLevel: 'warn',
   // One benchmark customer places every order: quotas stay on (their cost is measured) but out of reach.
-  functionEnv: { RATE_LIMIT_READ_PER_MINUTE: '10000000', RATE_LIMIT_ORDER_PER_MINUTE: '10000000', MAX_OPEN_ORDERS_PER_CUSTOMER: '1000000' },
+  functionEnv: { RATE_LIMIT_READ_PER_MINUTE: '10000000', RATE_LIMIT_ORDER_PER_MINUTE: '10000000', MAX_OPEN_ORDERS_PER_CUSTOMER: '1000000', CATALOG_SNAPSHOT_WRITE_AFTER_SECONDS: '0' },
   ...((await listening(6379)) ? { redisUrl: 'redis://127.0.0.1:6379' } : {}),
   onProgress: (step, done) => done && progress(`${step} (${(done.ms / 1000).toFixed(1)} s)`),
 });
@@ -187,7 +187,10 @@ try {
   if (failures) console.log(`\n${failuresMarkdown(failures)}`);
 
   const catalogResult = LEVELS.length === 3 || process.env.BENCH_CATALOG
-    ? await benchCatalog({ api: stack.urls.api, firestore: createFirestore(project), products: Number(process.env.BENCH_PRODUCTS ?? 10_000), progress })
+    ? await benchCatalog({
+        api: stack.urls.api, firestore: createFirestore(project), products: Number(process.env.BENCH_PRODUCTS ?? 10_000), progress,
+        functionEnv: stack.env, logDir, runDir: join(dataDir, 'run'),
+      })
     : null;
   const doc = `# Performance
 

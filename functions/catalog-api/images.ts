@@ -1,4 +1,4 @@
-import { Timestamp, type Firestore } from '@google-cloud/firestore';
+import type { Firestore } from '@google-cloud/firestore';
 import type { Storage } from '@google-cloud/storage';
 import { fileTypeFromBuffer } from 'file-type';
 import { IMAGE_TYPES } from '../../schemas/index.ts';

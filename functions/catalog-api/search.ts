@@ -54,8 +54,8 @@ export interface SearchResult {
 /** Words of a text, lower case and without accents, so "Café" and "cafe" match. */
 export function words(text: string): string[] {
   const lower = text.toLowerCase();
-  // Plain ASCII, the common case, skips Unicode normalisation (most of the cost of indexing a catalog).
-  if (!/[^\x00-\x7f]/.test(lower)) return lower.split(/[^a-z0-9]+/).filter(Boolean);
+  // Printable ASCII, the common case, skips Unicode normalisation (most of the cost of indexing a catalog).
+  if (!/[^ -~]/.test(lower)) return lower.split(/[^a-z0-9]+/).filter(Boolean);
   return lower
     .normalize('NFD')
     .replace(/\p{M}/gu, '')

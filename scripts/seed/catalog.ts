@@ -3,6 +3,8 @@ import type { Storage } from '@google-cloud/storage';
 import { categoryPath, leafCategories, type CategoryId } from '../../schemas/index.ts';
 import { updatedAtCommit, type ProductDoc } from '../../functions/lib/catalog.ts';
 import { collections } from '../../functions/lib/firestore.ts';
+import { readCatalog, writeSnapshot } from '../../functions/lib/catalog-snapshot.ts';
+import { buildIndex } from '../../functions/catalog-api/search.ts';
 import { uploadPlaceholder } from './images.ts';
 
 const nouns: Partial<Record<CategoryId, string[]>> = {
@@ -120,4 +122,15 @@ export async function writeCatalog(
   };
   await Promise.all(Array.from({ length: 16 }, worker));
   await writer.close();
+}
+
+/**
+ * Reads the whole catalog from Firestore and stores it as catalog-api's search snapshot (items with the index's own
+ * structures), so an instance that starts next loads it instead of every product; answers what was stored.
+ */
+export async function writeCatalogSnapshot(fs: Firestore, storage: Storage, bucket: string): Promise<{ products: number; bytes: number; asOf: Date }> {
+  const snapshot = await readCatalog(fs);
+  const { items, data } = buildIndex(snapshot.items).export();
+  const { bytes } = await writeSnapshot(storage, bucket, { asOf: snapshot.asOf, items, index: data });
+  return { products: items.length, bytes, asOf: snapshot.asOf.toDate() };
 }

@@ -230,6 +230,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       STORAGE_EMULATOR_HOST: storageEndpoint.url,
       IMAGES_BUCKET: `${project}-images`,
       IMAGES_PUBLIC_URL: storageEndpoint.url,
+      CATALOG_SNAPSHOT_BUCKET: `${project}-catalog`,
       LOG_LEVEL: options.logLevel,
       METADATA_SERVER_DETECTION: 'none',
       TELEMETRY_ENDPOINT: telemetry.url,
@@ -248,6 +249,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     });
     const storage = new Storage({ projectId: project });
     await storage.createBucket(directEnv.IMAGES_BUCKET!);
+    await storage.createBucket(directEnv.CATALOG_SNAPSHOT_BUCKET!);
 
     await step(options, 'migrating PostgreSQL', async () => {
       const db = createDb({ DATABASE_URL: databaseUrl, DB_USER: '', DB_NAME: '', DB_IP_TYPE: 'PRIVATE', DB_IAM_AUTH: false, DB_POOL_MAX: 1 });
