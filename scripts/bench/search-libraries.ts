@@ -1,12 +1,14 @@
 /**
- * Compares catalog-api's own search index with Orama (@orama/orama and its persistence plugin) on the demo catalog:
+ * Compares catalog-api's own search index (and the index it replaced, read from git at BEFORE_COMMIT) with Orama (@orama/orama and its persistence plugin) on the demo catalog:
  * build time, snapshot size and load time, heap, query p50/p99 for each shape of the catalog bench (facets included),
  * the cost of one incremental update, and typo support. Each engine runs in a child process of its own, one after the
  * other in the same run, so heap numbers do not mix.
  *
  *   npx tsx scripts/bench/search-libraries.ts [--products 100000]
  */
-import { spawnSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { create, insertMultiple, remove, insert, search as oramaSearch, type AnyOrama } from '@orama/orama';
 import { persist, restore } from '@orama/plugin-data-persistence';
@@ -79,6 +81,30 @@ async function handWritten(items: SearchItem[], rounds: number): Promise<EngineR
   };
 }
 
+/** The commit whose search.ts rebuilt its prefix index after every change (before issue 10). */
+const BEFORE_COMMIT = '288f516';
+
+async function before(items: SearchItem[], rounds: number): Promise<EngineResult> {
+  const root = resolve(import.meta.dirname, '../..');
+  const file = resolve(root, '.data/search-before/search.ts');
+  mkdirSync(resolve(file, '..'), { recursive: true });
+  writeFileSync(file, execFileSync('git', ['show', `${BEFORE_COMMIT}:functions/catalog-api/search.ts`], { cwd: root, encoding: 'utf8' }).replace("'../../schemas/index.ts'", `'${resolve(root, 'schemas/index.ts')}'`));
+  type Old = { buildIndex(items: SearchItem[]): unknown; search(index: unknown, q: SearchQuery): { total: number } };
+  const old = (await import(file)) as Old;
+  const heapBefore = heapMiB();
+  let index: unknown = null;
+  const buildMs = await timeIt(() => (index = old.buildIndex(items)));
+  const heap = heapMiB() - heapBefore;
+  const shapes = await measure(async (q) => old.search(index, q).total, rounds);
+  // A change made the next search rebuild the whole index.
+  const updates: number[] = [];
+  for (let i = 0; i < 5; i++) updates.push(await timeIt(() => (index = old.buildIndex(items.map((it, j) => (j === i ? { ...it, name: `${it.name} Edition` } : it))))));
+  return {
+    engine: `before (${BEFORE_COMMIT}: prefix index, rebuilt on change)`, buildMs: Math.round(buildMs), heapMiB: heap, snapshotBytes: 0,
+    snapshotLoadMs: 0, updateMs: round(percentile(updates, 50)), shapes, typoFound: shapes.find((s) => s.shape.startsWith('typo'))!.total > 0,
+  };
+}
+
 const schema = {
   id: 'string', name: 'string', description: 'string', brandText: 'string', attributeText: 'string',
   brand: 'enum', categories: 'enum[]', colour: 'enum[]', size: 'enum[]', price: 'number', available: 'number', createdAt: 'string',
@@ -136,25 +162,25 @@ const { values } = parseArgs({ options: { products: { type: 'string', default: '
 const products = Number(values.products);
 if (values.engine) {
   const items = demoCatalog(products).map((p) => ({ id: p.id, ...p.doc, available: p.available }));
-  const result = values.engine === 'orama' ? await orama(items, Number(values.rounds)) : await handWritten(items, Number(values.rounds));
+  const engines = { orama, hand: handWritten, before };
+  const result = await engines[values.engine as keyof typeof engines](items, Number(values.rounds));
   process.stdout.write(JSON.stringify(result));
 } else {
-  const results = ['hand', 'orama'].map((engine) => {
+  const results = ['before', 'hand', 'orama'].map((engine) => {
     const child = spawnSync(process.execPath, ['--expose-gc', '--max-old-space-size=4096', '--import', 'tsx', import.meta.filename, '--engine', engine, '--products', String(products), '--rounds', values.rounds!], { encoding: 'utf8', maxBuffer: 1 << 24 });
     if (child.status !== 0) throw new Error(`${engine} failed:\n${child.stderr}`);
     return JSON.parse(child.stdout) as EngineResult;
   });
-  const [a, b] = results as [EngineResult, EngineResult];
-  const row = (label: string, f: (r: EngineResult) => string | number) => `| ${label} | ${f(a)} | ${f(b)} |`;
+  const row = (label: string, f: (r: EngineResult) => string | number) => `| ${label} | ${results.map(f).join(' | ')} |`;
   console.log(`${products.toLocaleString('en')} products, ${values.rounds} queries per shape, Node ${process.version}\n`);
-  console.log(`| | ${a.engine} | ${b.engine} |\n|---|---:|---:|`);
+  console.log(`| | ${results.map((r) => r.engine).join(' | ')} |\n|---|${results.map(() => '---:').join('|')}|`);
   console.log([
     row('index build', (r) => `${r.buildMs} ms`),
     row('heap after build', (r) => `${r.heapMiB} MiB`),
-    row('snapshot size', (r) => `${(r.snapshotBytes / 1048576).toFixed(1)} MB`),
-    row('snapshot load (decode + index ready)', (r) => `${r.snapshotLoadMs} ms`),
-    row('one product update, p50', (r) => `${r.updateMs} ms`),
-    ...a.shapes.map((s, i) => row(`${s.shape}: p50 / p99 (hits)`, (r) => `${r.shapes[i]!.p50Ms} / ${r.shapes[i]!.p99Ms} ms (${r.shapes[i]!.total})`)),
+    row('snapshot size', (r) => (r.snapshotBytes ? `${(r.snapshotBytes / 1048576).toFixed(1)} MB` : '— (read Firestore)')),
+    row('snapshot load (decode + index ready)', (r) => (r.snapshotBytes ? `${r.snapshotLoadMs} ms` : '—')),
+    row('one product change, p50 (before: a rebuild)', (r) => `${r.updateMs} ms`),
+    ...results[0]!.shapes.map((s, i) => row(`${s.shape}: p50 / p99 (hits)`, (r) => `${r.shapes[i]!.p50Ms} / ${r.shapes[i]!.p99Ms} ms (${r.shapes[i]!.total})`)),
     row('typo "alpnie" finds "alpine"', (r) => (r.typoFound ? 'yes' : 'no')),
   ].join('\n'));
 }
