@@ -5,6 +5,9 @@ import { collections } from '../lib/firestore.ts';
 import type { Logger } from '../lib/logger.ts';
 import { buildIndex, restoreIndex, type SearchIndex } from './search.ts';
 
+/** A listener delivery with more product changes than this (and than a tenth of the catalog) rebuilds the index. */
+const BULK_CHANGES = 1000;
+
 /** The catalog as this instance sees it. */
 export interface CatalogProjection {
   /** The current search index; the first call waits for the initial load. */
@@ -109,7 +112,17 @@ export function createCatalogProjection(deps: {
       };
       stop.push(
         followed(collections.products).onSnapshot((snap) => {
-          for (const change of snap.docChanges()) {
+          const changes = snap.docChanges();
+          if (changes.length > Math.max(BULK_CHANGES, index.size / 10)) {
+            // Inserting one by one keeps four sorted arrays in order at O(catalog) each: a first full load rebuilds.
+            const items = new Map(index.items().map((i) => [i.id, i]));
+            for (const change of changes) {
+              const item = change.type === 'removed' ? null : catalogItemOf(change.doc.id, change.doc.data(), availableOf(change.doc.id));
+              if (item) items.set(item.id, item);
+              else items.delete(change.doc.id);
+            }
+            index = buildIndex(items.values());
+          } else for (const change of changes) {
             const id = change.doc.id;
             if (change.type !== 'removed') applyProduct(id, change.doc.data());
             else if (!since) index.remove(id);
