@@ -136,12 +136,22 @@ const timestampOf = (text: string) => {
 /** Stores a snapshot (one object, replaced whole), with its `asOf` in the object's metadata. */
 export async function writeSnapshot(storage: Storage, bucket: string, snapshot: CatalogSnapshot): Promise<{ bytes: number }> {
   const data = encodeSnapshot(snapshot);
-  await storage.bucket(bucket).file(SNAPSHOT_OBJECT).save(data, {
-    resumable: false,
-    contentType: 'application/json',
-    metadata: { cacheControl: 'no-store', metadata: { asOf: asText(snapshot.asOf), items: String(snapshot.items.length) } },
-  });
-  return { bytes: data.length };
+  const save = () =>
+    storage.bucket(bucket).file(SNAPSHOT_OBJECT).save(data, {
+      resumable: false,
+      contentType: 'application/json',
+      metadata: { cacheControl: 'no-store', metadata: { asOf: asText(snapshot.asOf), items: String(snapshot.items.length) } },
+    });
+  // Replacing the whole object is safe to repeat; the client does not retry an upload without a precondition, and a
+  // kept-alive connection the server has just closed fails it with ECONNRESET.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await save();
+      return { bytes: data.length };
+    } catch (err) {
+      if (attempt === 3 || !['ECONNRESET', 'EPIPE'].includes((err as { code?: string }).code ?? '')) throw err;
+    }
+  }
 }
 
 /** The search item of a product document, or null when it is archived or does not parse. */
