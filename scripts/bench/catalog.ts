@@ -1,3 +1,4 @@
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { FieldPath, type Firestore, type Query } from '@google-cloud/firestore';
 import { Storage } from '@google-cloud/storage';
@@ -81,6 +82,7 @@ async function coldStart(options: { env: Record<string, string>; logDir: string;
     CATALOG_SNAPSHOT_WRITE_AFTER_SECONDS: '0',
     ...(options.fromSnapshot ? {} : { CATALOG_SNAPSHOT_BUCKET: `${options.env.CATALOG_SNAPSHOT_BUCKET}-none` }),
   };
+  mkdirSync(join(options.logDir, `cold-start-${label}`), { recursive: true });
   const started = performance.now();
   const service = await startFunctionProcess({
     name: 'catalog-api', source: builtEntry('catalog-api'), signature: 'http', port, env,
