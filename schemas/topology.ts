@@ -16,7 +16,7 @@ export interface DeliveryPolicy {
  * `smtp` (the SMTP URL with its credentials), `sms` (the SMS provider's key), `redis` (Memorystore, when enabled),
  * `traces` (reads spans back from Cloud Trace). Every function writes spans and metrics.
  */
-export type Dependency = 'postgres' | 'firestore' | 'images' | 'payments' | 'smtp' | 'sms' | 'redis' | 'traces';
+export type Dependency = 'postgres' | 'firestore' | 'images' | 'catalog-snapshots' | 'payments' | 'smtp' | 'sms' | 'redis' | 'traces';
 
 /** How a function runs in production: its size, how many requests an instance takes, how far it scales. */
 export interface Capacity {
@@ -94,7 +94,7 @@ export const functions = {
     routes: ['/v1/products'],
     publishes: ['catalog.product.changed'],
     // PostgreSQL holds the rate-limit counters when there is no Redis.
-    uses: ['firestore', 'images', 'redis', 'postgres'],
+    uses: ['firestore', 'images', 'catalog-snapshots', 'redis', 'postgres'],
     capacity: { memory: '512Mi', maxInstances: 5, concurrency: 80, minInstances: 1, alwaysOnCpu: true, dbPool: 1 },
   },
   'admin-api': {

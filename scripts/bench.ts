@@ -7,6 +7,7 @@ import { functionNames, type FunctionName } from '../schemas/index.ts';
 import { parseConfig } from '../functions/lib/config.ts';
 import { createDb } from '../functions/lib/db/knex.ts';
 import { createFirestore, collections } from '../functions/lib/firestore.ts';
+import { updatedAtCommit } from '../functions/lib/catalog.ts';
 import { createStripeProvider } from '../functions/lib/payments/index.ts';
 import { byName, processTree } from './bench/stats.ts';
 import { benchFailures, failuresMarkdown, type FailureResult } from './bench/failures.ts';
@@ -59,7 +60,7 @@ const stack = await startStack({
   // BENCH_PROFILE=orders-api,order-confirm: those functions write a CPU profile (open it in Chrome's DevTools) when the bench ends.
   nodeFlagsOf: Object.fromEntries(functionNames.flatMap((fn) => (profileFlags(fn) ? [[fn, profileFlags(fn)!]] : []))),
   // One benchmark customer places every order: quotas stay on (their cost is measured) but out of reach.
-  functionEnv: { RATE_LIMIT_READ_PER_MINUTE: '10000000', RATE_LIMIT_ORDER_PER_MINUTE: '10000000', MAX_OPEN_ORDERS_PER_CUSTOMER: '1000000' },
+  functionEnv: { RATE_LIMIT_READ_PER_MINUTE: '10000000', RATE_LIMIT_ORDER_PER_MINUTE: '10000000', MAX_OPEN_ORDERS_PER_CUSTOMER: '1000000', CATALOG_SNAPSHOT_WRITE_AFTER_SECONDS: '0' },
   ...((await listening(6379)) ? { redisUrl: 'redis://127.0.0.1:6379' } : {}),
   onProgress: (step, done) => done && progress(`${step} (${(done.ms / 1000).toFixed(1)} s)`),
 });
@@ -76,7 +77,7 @@ try {
   // Plenty of stock everywhere, so every benchmark saga takes the happy path.
   const fs = createFirestore(project);
   const batch = fs.batch();
-  for (let i = 1; i <= PRODUCTS; i++) batch.set(fs.collection(collections.stock).doc(`p-${String(i).padStart(5, '0')}`), { available: 10_000_000 });
+  for (let i = 1; i <= PRODUCTS; i++) batch.set(fs.collection(collections.stock).doc(`p-${String(i).padStart(5, '0')}`), { available: 10_000_000, updatedAt: updatedAtCommit() });
   await batch.commit();
   await fs.terminate();
 
@@ -109,7 +110,7 @@ try {
   const catalogOf = (result: Awaited<ReturnType<typeof benchCatalog>>) => catalogMarkdown(result, stack.env.REDIS_URL ? 'Redis' : 'in memory');
   const catalog = runs('catalog')
     ? await section(`3. the catalog at ${plan.catalogProducts} products`, catalogOf, () =>
-        benchCatalog({ api: stack.urls.api, firestore: createFirestore(project), products: plan.catalogProducts, progress }))
+        benchCatalog({ api: stack.urls.api, firestore: createFirestore(project), products: plan.catalogProducts, progress, functionEnv: stack.env, logDir, runDir: join(dataDir, 'run') }))
     : null;
   const failures: FailureResult | null = plan.failures && runs('failures')
     ? await section('a failure-heavy mix (full run only)', failuresMarkdown, () =>

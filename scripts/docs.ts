@@ -103,7 +103,10 @@ export function deployFunctionsTable(): string {
     const c = capacityOf(fn);
     const caller = spec.trigger === 'http' ? 'anyone (the API checks tokens)' : spec.trigger === 'schedule' ? '`saga-scheduler`' : `\`${pushAccountId(fn)}\``;
     const secrets = Object.entries(runtimeOf(exampleDeploy, fn).secrets).map(([env, name]) => `\`${name}\` as ${env}`).join(', ') || '—';
-    const onBucket = usesOf(fn).includes('images') ? ['storage.objectAdmin on the image bucket'] : [];
+    const onBucket = [
+      ...(usesOf(fn).includes('images') ? ['storage.objectAdmin on the image bucket'] : []),
+      ...(usesOf(fn).includes('catalog-snapshots') ? ['storage.objectUser on the catalog snapshot bucket'] : []),
+    ];
     const granted = [...projectRolesOf(fn).map((r) => r.replace('roles/', '')), ...onBucket].join(', ');
     const topics = publishTopicsOf(fn).map((t) => `\`${t}\``).join(', ') || '—';
     return `| \`${fn}\` | \`${runtimeAccountId(fn)}\` | ${granted} | ${topics} | ${secrets} | ${caller} | ${c.memory}, ${c.cpu} vCPU, ${c.concurrency} at once, ${c.minInstances}–${c.maxInstances} instances${c.alwaysOnCpu ? ', CPU always on' : ''}${usesOf(fn).includes('postgres') ? `, ${c.dbPool} DB connections each` : ''} |`;

@@ -1,7 +1,7 @@
 import { Timestamp, type DocumentSnapshot, type Firestore } from '@google-cloud/firestore';
 import type { Storage } from '@google-cloud/storage';
 import { categoryPath, ProductId } from '../../schemas/index.ts';
-import { ProductDoc, productEtag, StockDoc, versionOf, type Product } from '../lib/catalog.ts';
+import { ProductDoc, productEtag, StockDoc, updatedAtCommit, versionOf, type Product } from '../lib/catalog.ts';
 import { collections } from '../lib/firestore.ts';
 import { route, type Route } from '../lib/http/api.ts';
 import { HttpProblem } from '../lib/http/problem.ts';
@@ -51,7 +51,7 @@ export function createAdminRoutes(deps: {
       throw HttpProblem.of('precondition-failed', 'the product changed since you read it; GET it again and reapply your change', {}, { ETag: before.etag });
     }
     const batch = fs.batch();
-    batch.update(productRef(id), { ...fields(before.doc), updatedAt: Timestamp.fromDate(now) }, { lastUpdateTime: before.snap.updateTime! });
+    batch.update(productRef(id), { ...fields(before.doc), updatedAt: updatedAtCommit() }, { lastUpdateTime: before.snap.updateTime! });
     try {
       await deps.commitChange(batch, { productId: id, change, version: `${COMMIT_TIME}-${before.available}`, now, log });
     } catch (err) {
@@ -86,8 +86,8 @@ export function createAdminRoutes(deps: {
         status: 'active',
       };
       const batch = fs.batch();
-      batch.create(productRef(id), doc);
-      batch.create(stockRef(id), { available: stock, updatedAt: Timestamp.fromDate(now) });
+      batch.create(productRef(id), { ...doc, updatedAt: updatedAtCommit() });
+      batch.create(stockRef(id), { available: stock, updatedAt: updatedAtCommit() });
       try {
         await deps.commitChange(batch, { productId: id, change: 'created', version: `${COMMIT_TIME}-${stock}`, now, log });
       } catch (err) {
@@ -134,8 +134,8 @@ export function createAdminRoutes(deps: {
         const next = available + body.delta;
         if (next < 0) throw HttpProblem.of('insufficient-stock', `only ${available} in stock; cannot remove ${-body.delta}`);
         const batch = fs.batch();
-        if (snap!.exists) batch.update(stockRef(id), { available: next, updatedAt: Timestamp.fromDate(now) }, { lastUpdateTime: snap!.updateTime! });
-        else batch.create(stockRef(id), { available: next, updatedAt: Timestamp.fromDate(now) });
+        if (snap!.exists) batch.update(stockRef(id), { available: next, updatedAt: updatedAtCommit() }, { lastUpdateTime: snap!.updateTime! });
+        else batch.create(stockRef(id), { available: next, updatedAt: updatedAtCommit() });
         batch.create(entry, { productId: id, delta: body.delta, reason: body.reason, by: caller.sub, at: Timestamp.fromDate(now), availableAfter: next });
         try {
           await deps.commitChange(batch, { productId: id, change: 'stock_adjusted', version: `${versionOf(product.updateTime!)}-${next}`, now, log });

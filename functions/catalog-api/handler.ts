@@ -84,7 +84,7 @@ export function createCatalogRoutes(deps: {
         }),
       );
       const position = cursor ? decodeCursor(cursor, Position) : undefined;
-      // Waiting for the projection's first load is bounded (Firestore may be down); rebuilding it is local work.
+      // Waiting for the projection's first load is bounded (Firestore may be down); searching it is local work.
       await bounded(deps.projection.ready());
       const result = search(await deps.projection.index(), {
         q, category, brands: brand, minPrice, maxPrice, inStock, attributes, sort, limit,

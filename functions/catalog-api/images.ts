@@ -1,8 +1,8 @@
-import { Timestamp, type Firestore } from '@google-cloud/firestore';
+import type { Firestore } from '@google-cloud/firestore';
 import type { Storage } from '@google-cloud/storage';
 import { fileTypeFromBuffer } from 'file-type';
 import { IMAGE_TYPES } from '../../schemas/index.ts';
-import { ProductDoc, type ProductImage } from '../lib/catalog.ts';
+import { ProductDoc, updatedAtCommit, type ProductImage } from '../lib/catalog.ts';
 import { collections } from '../lib/firestore.ts';
 import { route, type Route } from '../lib/http/api.ts';
 import { HttpProblem } from '../lib/http/problem.ts';
@@ -48,7 +48,7 @@ export function createImageRoutes(deps: {
       const images = change(before);
       if (images === before) return images;
       const batch = deps.firestore.batch();
-      batch.update(productRef(id), { images, updatedAt: Timestamp.fromDate(now) }, { lastUpdateTime: snap.updateTime! });
+      batch.update(productRef(id), { images, updatedAt: updatedAtCommit() }, { lastUpdateTime: snap.updateTime! });
       try {
         await deps.commitChange(batch, { productId: id, change: 'updated', version: `${COMMIT_TIME}-${await deps.availableOf(id)}`, now, log });
         return images;

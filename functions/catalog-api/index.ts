@@ -13,14 +13,34 @@ import { logger } from '../lib/logger.ts';
 import { publish } from '../lib/pubsub.ts';
 import { createChangeCommitter } from './changes.ts';
 import { createCatalogRoutes, productCacheKey } from './handler.ts';
-import { createCatalogProjection } from './projection.ts';
+import { readSnapshot, storedSnapshotAsOf, writeSnapshot } from '../lib/catalog-snapshot.ts';
+import { createCatalogProjection, type SnapshotStore } from './projection.ts';
+
+const snapshotBucket = config().CATALOG_SNAPSHOT_BUCKET;
+const snapshots: SnapshotStore | null = snapshotBucket
+  ? {
+      read: () => readSnapshot(storage(), snapshotBucket),
+      write: async (snapshot) => void (await writeSnapshot(storage(), snapshotBucket, snapshot)),
+      storedAsOf: () => storedSnapshotAsOf(storage(), snapshotBucket),
+    }
+  : null;
+const projection = createCatalogProjection({
+  firestore: firestore(),
+  log: logger,
+  snapshots,
+  overlapMs: config().CATALOG_SNAPSHOT_OVERLAP_SECONDS * 1000,
+  writeAfterMs: config().CATALOG_SNAPSHOT_WRITE_AFTER_SECONDS * 1000,
+  onChange: (ids) => void readCache().delete(ids.map(productCacheKey)),
+});
+// Loading starts with the instance, not with its first search.
+projection.ready().catch(() => undefined);
 
 serveHttp(
   'catalog-api',
   httpApi({
     routes: createCatalogRoutes({
       firestore: firestore(),
-      projection: createCatalogProjection(firestore(), logger, (ids) => void readCache().delete(ids.map(productCacheKey))),
+      projection,
       cache: readCache(),
       commitChange: createChangeCommitter({
         firestore: firestore(),

@@ -7,7 +7,7 @@ import { createLogger } from '../lib/logger.ts';
 import { createCatalogProjection } from './projection.ts';
 import { search, words, type SearchItem, type SearchQuery, type SortOrder } from './search.ts';
 
-const projection = createCatalogProjection(firestore(), () => createLogger({ level: 'silent' }));
+const projection = createCatalogProjection({ firestore: firestore(), log: () => createLogger({ level: 'silent' }), snapshots: null, overlapMs: 0, writeAfterMs: 0 });
 
 /** The catalog straight from Firestore, and the answer any query should get, computed the plain way. */
 async function oracle() {

@@ -1,5 +1,6 @@
 import { FieldValue, Timestamp, type Firestore } from '@google-cloud/firestore';
 import type { Envelope } from '../../schemas/index.ts';
+import { updatedAtCommit } from '../lib/catalog.ts';
 import { createEvent } from '../lib/events.ts';
 import { collections } from '../lib/firestore.ts';
 import { lostRace, ReservationDoc } from '../lib/reservations.ts';
@@ -63,7 +64,7 @@ export function createInventoryRelease(deps: { firestore: Firestore }): StepHand
             const perProduct = new Map<string, number>();
             for (const l of doc!.lines) perProduct.set(l.productId, (perProduct.get(l.productId) ?? 0) + l.quantity);
             for (const [productId, quantity] of perProduct) {
-              batch.update(fs.collection(collections.stock).doc(productId), { available: FieldValue.increment(quantity), updatedAt: Timestamp.fromDate(now) });
+              batch.update(fs.collection(collections.stock).doc(productId), { available: FieldValue.increment(quantity), updatedAt: updatedAtCommit() });
             }
             await batch.commit();
             log.info({ lines: doc!.lines }, 'stock released');

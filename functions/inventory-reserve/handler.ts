@@ -1,6 +1,6 @@
 import { Timestamp, type DocumentSnapshot, type Firestore } from '@google-cloud/firestore';
 import type { Envelope } from '../../schemas/index.ts';
-import { StockDoc } from '../lib/catalog.ts';
+import { StockDoc, updatedAtCommit } from '../lib/catalog.ts';
 import { createEvent } from '../lib/events.ts';
 import { collections } from '../lib/firestore.ts';
 import { lostRace, ReservationDoc } from '../lib/reservations.ts';
@@ -57,7 +57,7 @@ export function createInventoryReserve(deps: { firestore: Firestore }): StepHand
       batch.create(reservationRef, { ...doc, createdAt: Timestamp.fromDate(now) });
       if (decision.ok) {
         stock.forEach((snap: DocumentSnapshot) => {
-          batch.update(snap.ref, { available: decision.remaining.get(snap.id), updatedAt: Timestamp.fromDate(now) }, { lastUpdateTime: snap.updateTime! });
+          batch.update(snap.ref, { available: decision.remaining.get(snap.id), updatedAt: updatedAtCommit() }, { lastUpdateTime: snap.updateTime! });
         });
       }
       try {

@@ -1,4 +1,4 @@
-import type { Firestore, Timestamp } from '@google-cloud/firestore';
+import { FieldValue, type Firestore, type Timestamp } from '@google-cloud/firestore';
 import { z } from 'zod';
 import { Money } from '../../schemas/index.ts';
 import { collections } from './firestore.ts';
@@ -32,6 +32,13 @@ export const StockDoc = z.object({ available: z.number().int().nonnegative() });
 export type StockDoc = z.infer<typeof StockDoc>;
 
 export type Product = ProductDoc & { id: string };
+
+/**
+ * The `updatedAt` every write of a product or stock document sets: the commit time, which only grows, so a reader
+ * that follows `updatedAt >= t` from a snapshot read at t misses nothing (a client clock could stamp a later commit
+ * with an earlier time).
+ */
+export const updatedAtCommit = () => FieldValue.serverTimestamp();
 
 /** Reads products by id in one round trip; missing ids are absent from the map. */
 export async function getProducts(fs: Firestore, ids: readonly string[]): Promise<Map<string, Product>> {

@@ -1,7 +1,15 @@
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { FieldPath, type Firestore, type Query } from '@google-cloud/firestore';
+import { Storage } from '@google-cloud/storage';
+import { updatedAtCommit } from '../../functions/lib/catalog.ts';
+import { SNAPSHOT_OBJECT } from '../../functions/lib/catalog-snapshot.ts';
 import { collections } from '../../functions/lib/firestore.ts';
-import { demoCatalog, writeCatalog } from '../seed/catalog.ts';
-import { percentile } from './stats.ts';
+import { builtEntry } from '../build.ts';
+import { demoCatalog, writeCatalog, writeCatalogSnapshot } from '../seed/catalog.ts';
+import { freePort } from '../stack/process.ts';
+import { startFunctionProcess } from '../stack/stack.ts';
+import { memoryOf, percentile } from './stats.ts';
 
 /** One measured shape: API latency and throughput beside the raw Firestore query of the same shape. */
 interface ShapeResult {
@@ -10,7 +18,20 @@ interface ShapeResult {
   firestore: { p50Ms: number; p99Ms: number } | null;
 }
 
+/** A fresh catalog-api process: from spawn to its first complete search, and its memory after searching. */
+interface ColdStart {
+  fromSnapshot: boolean;
+  /** Spawn to the port accepting connections. */
+  listeningMs: number;
+  /** Spawn to the first search answered from the whole catalog; null when it did not answer in time. */
+  firstSearchMs: number | null;
+  rssMiB: number;
+  peakRssMiB: number;
+  pssMiB: number;
+}
+
 const round = (n: number) => Math.round(n * 10) / 10;
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 async function timed(count: number, once: (i: number) => Promise<unknown>): Promise<number[]> {
   const times: number[] = [];
@@ -37,63 +58,164 @@ const get = async (url: string) => {
   await response.arrayBuffer();
 };
 
+const stats = (times: number[]) => ({ p50Ms: round(percentile(times, 50)), p99Ms: round(percentile(times, 99)) });
+
+/** The search shapes the bench measures (each answer carries the facets of its whole result). */
+const SHAPES: { shape: string; path: string; raw: ((products: Query) => Query) | null }[] = [
+  { shape: 'category (with sub-categories), by name', path: '/v1/products?category=shoes&sort=name', raw: (p) => p.where('categories', 'array-contains', 'shoes').orderBy('name').orderBy(FieldPath.documentId()) },
+  { shape: 'leaf category + price range, by price', path: '/v1/products?category=boots&minPrice=7000&maxPrice=9000&sort=price_asc', raw: (p) => p.where('categories', 'array-contains', 'boots').where('price.amount', '>=', 7000).where('price.amount', '<=', 9000).orderBy('price.amount') },
+  { shape: 'two brands, by name', path: '/v1/products?brand=Acme,Lumen&sort=name', raw: (p) => p.where('brand', 'in', ['Acme', 'Lumen']).orderBy('name') },
+  { shape: 'text "alpine boo" + in stock, by relevance', path: '/v1/products?q=alpine%20boo&inStock=true', raw: null },
+  { shape: 'text with a typo "alpnie boots", by relevance', path: '/v1/products?q=alpnie%20boots', raw: null },
+  { shape: 'whole catalog, newest first', path: '/v1/products?sort=newest', raw: (p) => p.orderBy('createdAt', 'desc') },
+];
+
 /**
- * The catalog section of the bench: seeds `products` products, then measures search shapes through the API (served
- * from the in-memory projection) beside the raw Firestore query of the same shape, the first search after a change
- * (index rebuild), and product reads with and without the read cache.
+ * Starts a fresh copy of the built catalog-api beside the running stack and times spawn → first complete search; with
+ * `fromSnapshot: false` it is pointed at a bucket without a snapshot, so it reads every product as before.
+ */
+async function coldStart(options: { env: Record<string, string>; logDir: string; runDir: string; fromSnapshot: boolean; timeoutMs: number }): Promise<ColdStart> {
+  const port = await freePort();
+  const label = options.fromSnapshot ? 'snapshot' : 'full-read';
+  const env = {
+    ...options.env,
+    CATALOG_SNAPSHOT_WRITE_AFTER_SECONDS: '0',
+    ...(options.fromSnapshot ? {} : { CATALOG_SNAPSHOT_BUCKET: `${options.env.CATALOG_SNAPSHOT_BUCKET}-none` }),
+  };
+  mkdirSync(join(options.logDir, `cold-start-${label}`), { recursive: true });
+  const started = performance.now();
+  const service = await startFunctionProcess({
+    name: 'catalog-api', source: builtEntry('catalog-api'), signature: 'http', port, env,
+    logDir: join(options.logDir, `cold-start-${label}`), pidDir: join(options.runDir, `cold-start-${label}`),
+  });
+  try {
+    const listeningMs = performance.now() - started;
+    const url = `http://127.0.0.1:${port}/v1/products?category=shoes&sort=name&limit=20`;
+    let firstSearchMs: number | null = null;
+    while (firstSearchMs === null && performance.now() - started < options.timeoutMs) {
+      const response = await fetch(url).catch(() => null);
+      const body = response?.ok ? ((await response.json()) as { total: number }) : (await response?.arrayBuffer(), null);
+      if (body && body.total > 0) firstSearchMs = performance.now() - started;
+      else await sleep(20);
+    }
+    // Memory once it has answered searches of every kind, not just the first.
+    for (const { path } of SHAPES) await fetch(`http://127.0.0.1:${port}${path}&limit=20`).then((r) => r.arrayBuffer()).catch(() => undefined);
+    const memory = memoryOf(service.child.pid!);
+    return { fromSnapshot: options.fromSnapshot, listeningMs: Math.round(listeningMs), firstSearchMs: firstSearchMs === null ? null : Math.round(firstSearchMs), ...memory };
+  } finally {
+    await service.stop();
+  }
+}
+
+/**
+ * The catalog section of the bench: seeds `products` products and stores the search snapshot, then measures each
+ * search shape through the API (served from the in-memory index) beside two baselines of the same run (the raw
+ * Firestore query of the same shape, and the API's floor: an empty search through the same path), the first search
+ * after a product change against the same search again, a fresh catalog-api's cold start to its first search and its
+ * memory (from the snapshot, and reading every product as before), and product reads with and without the read cache.
  */
 export async function benchCatalog(options: {
   api: string;
   firestore: Firestore;
   products: number;
   progress: (line: string) => void;
+  /** The environment the stack's functions run with; the cold-start copy gets the same. */
+  functionEnv: Record<string, string>;
+  logDir: string;
+  runDir: string;
+  /**
+   * The stack seeded the catalog before its functions started, in this many seconds. The Firestore emulator runs out
+   * of buffer memory streaming a seed of more than about 10,000 products to a live listener; seeding first avoids it.
+   */
+  seededSeconds?: number;
 }) {
   const { api, firestore: fs, progress } = options;
-  progress(`seeding ${options.products} products for the catalog bench`);
   const catalog = demoCatalog(options.products);
-  let lastReport = 0;
-  await writeCatalog(fs, catalog, {
-    onProgress: (done) => {
-      if (done - lastReport >= options.products / 10) {
-        lastReport = done;
-        progress(`  ${done}/${options.products}`);
-      }
-    },
-  });
-  // Right after the seed the emulator is still streaming the new products to the listeners: wait until search answers.
-  const until = Date.now() + 120_000;
-  while (!(await fetch(`${api}/v1/products?limit=1`).then((r) => r.ok, () => false))) {
-    if (Date.now() > until) throw new Error('search did not answer within 2 minutes of the seed; see .data/bench/logs/catalog-api.log');
-    await new Promise((r) => setTimeout(r, 500));
+  let seedSeconds = options.seededSeconds ?? 0;
+  if (options.seededSeconds === undefined) {
+    progress(`seeding ${options.products} products for the catalog bench`);
+    let lastReport = 0;
+    const seedStarted = performance.now();
+    await writeCatalog(fs, catalog, {
+      onProgress: (done) => {
+        if (done - lastReport >= options.products / 10) {
+          lastReport = done;
+          progress(`  ${done}/${options.products}`);
+        }
+      },
+    });
+    seedSeconds = round((performance.now() - seedStarted) / 1000);
+  }
+  const storage = new Storage({ projectId: options.functionEnv.GOOGLE_CLOUD_PROJECT! });
+  let snapshot: { products: number; megabytes: number; writeSeconds: number | null };
+  if (options.seededSeconds === undefined) {
+    progress(`seeded in ${seedSeconds} s; storing the search snapshot`);
+    const snapshotStarted = performance.now();
+    const stored = await writeCatalogSnapshot(fs, storage, options.functionEnv.CATALOG_SNAPSHOT_BUCKET!);
+    snapshot = { products: stored.products, megabytes: round(stored.bytes / 1048576), writeSeconds: round((performance.now() - snapshotStarted) / 1000) };
+  } else {
+    // The stack's seed step stored it; its time is in the seed's.
+    const [metadata] = await storage.bucket(options.functionEnv.CATALOG_SNAPSHOT_BUCKET!).file(SNAPSHOT_OBJECT).getMetadata();
+    snapshot = { products: Number((metadata.metadata as Record<string, string>).items), megabytes: round(Number(metadata.size) / 1048576), writeSeconds: null };
+  }
+  progress(`snapshot of ${snapshot.products} products: ${snapshot.megabytes} MB${snapshot.writeSeconds === null ? '' : ` in ${snapshot.writeSeconds} s`}`);
+  // Right after the seed the emulator is still streaming the new products to the listeners: wait until search has them all.
+  const until = Date.now() + 600_000;
+  const demoTotal = async () => {
+    const response = await fetch(`${api}/v1/products?q=demo&limit=1`).catch(() => null);
+    return response?.ok ? ((await response.json()) as { total: number }).total : -1;
+  };
+  while ((await demoTotal()) < options.products) {
+    if (Date.now() > until) throw new Error('search did not have the whole catalog within 10 minutes of the seed; see .data/bench/logs/catalog-api.log');
+    await sleep(500);
   }
 
   const products = fs.collection(collections.products);
-  const shapes: { shape: string; path: string; raw: Query | null }[] = [
-    { shape: 'category (with sub-categories), by name', path: '/v1/products?category=shoes&sort=name', raw: products.where('categories', 'array-contains', 'shoes').orderBy('name').orderBy(FieldPath.documentId()) },
-    { shape: 'leaf category + price range, by price', path: '/v1/products?category=boots&minPrice=7000&maxPrice=9000&sort=price_asc', raw: products.where('categories', 'array-contains', 'boots').where('price.amount', '>=', 7000).where('price.amount', '<=', 9000).orderBy('price.amount') },
-    { shape: 'two brands, by name', path: '/v1/products?brand=Acme,Lumen&sort=name', raw: products.where('brand', 'in', ['Acme', 'Lumen']).orderBy('name') },
-    { shape: 'text "alpine boo" + in stock, by relevance', path: '/v1/products?q=alpine%20boo&inStock=true', raw: null },
-  ];
+  // A search that matches nothing: the same gateway, function and handler, no index walk and no stock read.
+  const floorPath = '/v1/products?q=xqzj';
   const results: ShapeResult[] = [];
-  for (const { shape, path, raw } of shapes) {
-    const apiTimes = await timed(60, () => get(`${api}${path}&limit=20`));
-    const rawTimes = raw ? await timed(30, () => raw.limit(21).get()) : null;
-    const perSecond = await throughput(10, 300, () => get(`${api}${path}&limit=20`));
-    results.push({
-      shape,
-      api: { p50Ms: round(percentile(apiTimes, 50)), p99Ms: round(percentile(apiTimes, 99)), perSecond },
-      firestore: rawTimes ? { p50Ms: round(percentile(rawTimes, 50)), p99Ms: round(percentile(rawTimes, 99)) } : null,
-    });
-    progress(`${shape}: API p99 ${round(percentile(apiTimes, 99))} ms${rawTimes ? `, Firestore p99 ${round(percentile(rawTimes, 99))} ms` : ''}`);
+  const floorTimes: number[] = [];
+  for (const { shape, path, raw: rawOf } of SHAPES) {
+    const raw = rawOf ? rawOf(products) : null;
+    const apiTimes: number[] = [];
+    // The floor is measured interleaved with each shape, so both see the same machine.
+    for (let i = 0; i < 100; i++) {
+      apiTimes.push(...(await timed(1, () => get(`${api}${path}&limit=20`))));
+      if (i % 2 === 0) floorTimes.push(...(await timed(1, () => get(`${api}${floorPath}&limit=20`))));
+    }
+    const rawTimes = raw ? await timed(10, () => raw.limit(21).get()) : null;
+    const perSecond = await throughput(10, 200, () => get(`${api}${path}&limit=20`));
+    results.push({ shape, api: { ...stats(apiTimes), perSecond }, firestore: rawTimes ? stats(rawTimes) : null });
+    progress(`${shape}: API p50 ${round(percentile(apiTimes, 50))} ms, p99 ${round(percentile(apiTimes, 99))} ms${rawTimes ? `, Firestore p99 ${round(percentile(rawTimes, 99))} ms` : ''}`);
   }
+  const floor = stats(floorTimes);
 
-  // The first search after a product change rebuilds the index of this instance.
-  const cold: number[] = [];
-  for (let i = 0; i < 5; i++) {
-    const id = catalog[i]!.id;
-    await products.doc(id).update({ description: `changed ${Date.now()}` });
-    await new Promise((r) => setTimeout(r, 300));
-    cold.push((await timed(1, () => get(`${api}/v1/products?category=shoes&sort=name&limit=20`)))[0]!);
+  // The first search after a product change (the index follows it in place) against the same search right after.
+  const afterChange: number[] = [];
+  const steady: number[] = [];
+  for (let i = 0; i < 10; i++) {
+    const word = `zq${Date.now().toString(36)}${i}`;
+    await products.doc(catalog[i]!.id).update({ name: `Changed ${word}`, updatedAt: updatedAtCommit() });
+    await sleep(300);
+    const path = `${api}/v1/products?q=${word}&category=${catalog[i]!.doc.categories[0]}&limit=20`;
+    let found = 0;
+    for (let attempt = 0; found === 0 && attempt < 50; attempt++) {
+      const started = performance.now();
+      const response = await fetch(path);
+      found = ((await response.json()) as { total: number }).total;
+      if (found > 0) afterChange.push(performance.now() - started);
+      else await sleep(100);
+    }
+    steady.push(...(await timed(3, () => get(path))));
+  }
+  const change = { firstP50Ms: round(percentile(afterChange, 50)), steadyP50Ms: round(percentile(steady, 50)), ratio: round(percentile(afterChange, 50) / percentile(steady, 50)) };
+  progress(`first search after a change p50 ${change.firstP50Ms} ms, the same search again p50 ${change.steadyP50Ms} ms`);
+
+  const coldStarts: ColdStart[] = [];
+  for (const fromSnapshot of [true, true, false]) {
+    const result = await coldStart({ env: options.functionEnv, logDir: options.logDir, runDir: options.runDir, fromSnapshot, timeoutMs: fromSnapshot ? 60_000 : 300_000 });
+    coldStarts.push(result);
+    progress(`cold start ${fromSnapshot ? 'from the snapshot' : 'reading every product'}: first search ${result.firstSearchMs ?? 'none'} ms, RSS ${result.rssMiB} MiB (peak ${result.peakRssMiB})`);
   }
 
   // Product reads: the first read of a product nobody has read yet (a cache miss) against the reads that follow.
@@ -120,26 +242,44 @@ export async function benchCatalog(options: {
     serverSpeedup: round(percentile(serverRead.firestore, 50) / percentile(serverRead.cache, 50)),
   };
   progress(`product reads: uncached p50 ${reads.uncachedP50Ms} ms, cached p50 ${reads.cachedP50Ms} ms`);
-  return { products: options.products, shapes: results, coldSearchP50Ms: round(percentile(cold, 50)), reads };
+  return { products: options.products, seedSeconds, snapshot, shapes: results, floor, change, coldStarts, reads };
 }
 
 /** The catalog section of docs/performance.md. */
 export function catalogMarkdown(result: Awaited<ReturnType<typeof benchCatalog>>, cacheKind: string): string {
   const rows = result.shapes.map((s) => {
     const ratio = s.firestore ? (s.api.p99Ms / s.firestore.p99Ms).toFixed(2) : '—';
-    return `| ${s.shape} | ${s.api.p50Ms} ms | ${s.api.p99Ms} ms | ${s.api.perSecond} | ${s.firestore ? `${s.firestore.p50Ms} ms` : '—'} | ${s.firestore ? `${s.firestore.p99Ms} ms` : '—'} | ${ratio} |`;
+    return `| ${s.shape} | ${s.api.p50Ms} ms | **${s.api.p99Ms} ms** | ${s.api.perSecond} | ${s.firestore ? `${s.firestore.p50Ms} / ${s.firestore.p99Ms} ms` : '—'} | ${ratio} |`;
   });
+  const starts = result.coldStarts.map((c) =>
+    `| ${c.fromSnapshot ? 'from the snapshot' : 'reading every product (before)'} | ${c.listeningMs} ms | ${c.firstSearchMs === null ? 'no answer in time' : `**${c.firstSearchMs} ms**`} | ${c.rssMiB} MiB | ${c.peakRssMiB} MiB | ${c.pssMiB} MiB |`);
+  const stored = result.snapshot.writeSeconds === null
+    ? `, storing the search snapshot (read every product, build the index, write ${result.snapshot.megabytes} MB to the storage endpoint) included`
+    : `; storing the search snapshot (read every product, build the index, write ${result.snapshot.megabytes} MB to the storage endpoint) ${result.snapshot.writeSeconds} s`;
   return `## Catalog at ${result.products.toLocaleString('en')} products
 
-Search through the API (gateway → catalog-api, served from the instance's in-memory projection, page of 20) beside
-the raw Firestore query of the same shape from the bench process (the baseline; the emulator scans the collection
-for every query, see docs/design/catalog-search.md). Latency sequential; requests/s at concurrency 10.
+Seeding ${result.products.toLocaleString('en')} products into the Firestore emulator took ${result.seedSeconds} s${stored}.
 
-| shape | API p50 | API p99 | API req/s | Firestore p50 | Firestore p99 | p99 ratio (target ≤ 1.5) |
-|---|---:|---:|---:|---:|---:|---:|
+Search through the API (gateway → catalog-api, served from the instance's in-memory index, page of 20, every answer
+with the facets of its whole result), sequential, 100 requests per shape; requests/s at concurrency 10 (200 requests). Two baselines
+from the same run: the **API floor** (a search that matches nothing, through the same gateway and function,
+interleaved with every shape): p50 **${result.floor.p50Ms} ms**, p99 **${result.floor.p99Ms} ms**; and the raw
+Firestore query of the same shape from the bench process (the emulator scans the collection for every query, see
+docs/design/catalog-search.md).
+
+| shape | API p50 | API p99 (target ≤ 50 ms) | API req/s | Firestore p50 / p99 | p99 ratio to Firestore |
+|---|---:|---:|---:|---:|---:|
 ${rows.join('\n')}
 
-- First search after a product change (this instance rebuilds its index): p50 **${result.coldSearchP50Ms} ms**.
+- First search after a product change (the index follows the change in place): p50 **${result.change.firstP50Ms} ms**
+  against **${result.change.steadyP50Ms} ms** for the same search again: **${result.change.ratio}×** (target ≤ 2×).
+- A fresh catalog-api process started beside the stack (\`dist/functions/catalog-api\`, spawn → first complete search
+  answered; memory after one search of each shape; targets ≤ 2 s and ≤ 512 MiB):
+
+| start | port open | first search | RSS | peak RSS | PSS |
+|---|---:|---:|---:|---:|---:|
+${starts.join('\n')}
+
 - Product reads (\`GET /v1/products/{id}\`, read cache: ${cacheKind}), the first read of a product against the reads
   that follow: the read itself (the function's \`Server-Timing\`) takes **${result.reads.serverFirestoreP50Ms} ms** from
   Firestore and **${result.reads.serverCacheP50Ms} ms** from the cache: **${result.reads.serverSpeedup}×** (target ≥ 5×).

@@ -1,6 +1,7 @@
 import type { Firestore } from '@google-cloud/firestore';
 import type { PubSub } from '@google-cloud/pubsub';
 import type { Knex } from 'knex';
+import { updatedAtCommit } from '../../functions/lib/catalog.ts';
 import { collections } from '../../functions/lib/firestore.ts';
 import type { PaymentProvider } from '../../functions/lib/payments/index.ts';
 import { reconcile } from '../../functions/lib/reconcile.ts';
@@ -68,8 +69,8 @@ export async function benchFailures(options: {
   const { pubsub, firestore } = options;
   // A product with nothing in stock: authorized, then the reservation fails and the authorization is voided.
   const source = (await firestore.collection(collections.products).doc('p-00001').get()).data()!;
-  await firestore.collection(collections.products).doc('bench-sold-out').set({ ...source, name: 'Sold out' });
-  await firestore.collection(collections.stock).doc('bench-sold-out').set({ available: 0 });
+  await firestore.collection(collections.products).doc('bench-sold-out').set({ ...source, name: 'Sold out', updatedAt: updatedAtCommit() });
+  await firestore.collection(collections.stock).doc('bench-sold-out').set({ available: 0, updatedAt: updatedAtCommit() });
   await pubsub.topic('notification.sent').createSubscription('bench.failures.told');
   await pubsub.topic('payment.voided').createSubscription('bench.failures.voided');
   const told = arrivals(pubsub, 'bench.failures.told', (m) => ((JSON.parse(m.data.toString()) as { data: { channel: string } }).data.channel === 'email' ? m.attributes.correlationId : undefined));

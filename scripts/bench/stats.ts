@@ -63,6 +63,18 @@ export function processTree(rootPid: number): ProcessSample[] {
   return samples;
 }
 
+/** Resident memory of one process now and at its peak (MiB), and its proportional share (PSS). */
+export function memoryOf(pid: number): { rssMiB: number; peakRssMiB: number; pssMiB: number } {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const rollup = readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8');
+  const kib = (text: string, field: RegExp) => Number(field.exec(text)?.[1] ?? 0);
+  return {
+    rssMiB: Math.round(kib(status, /^VmRSS:\s+(\d+)/m) / 1024),
+    peakRssMiB: Math.round(kib(status, /^VmHWM:\s+(\d+)/m) / 1024),
+    pssMiB: Math.round(kib(rollup, /^Pss:\s+(\d+)/m) / 1024),
+  };
+}
+
 /** Adds up samples by process name. */
 export function byName(samples: readonly ProcessSample[], value: (s: ProcessSample) => number): Map<string, number> {
   const totals = new Map<string, number>();

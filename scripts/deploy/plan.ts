@@ -25,6 +25,8 @@ export interface DeployInputs {
   bootstrap: boolean;
   sql: { instance: string; database: string; tier: string; maxConnections: number };
   bucket: string;
+  /** The private bucket of catalog-api's search snapshot (default `<project>-catalog`). */
+  catalogBucket?: string;
   /** The API's public host name; with it the deploy builds a load balancer with a managed certificate. */
   domain: string | null;
   /** Memorystore for the read cache (instance `saga-cache`), reached through a Serverless VPC Access connector. */
@@ -38,6 +40,9 @@ export interface DeployInputs {
   /** The identity that runs migrations (an IAM user or service account email); it gets a Cloud SQL IAM user. */
   migrator: string | null;
 }
+
+/** The bucket of catalog-api's search snapshot. */
+export const catalogBucketOf = (inputs: DeployInputs) => inputs.catalogBucket ?? `${inputs.project}-catalog`;
 
 /** One gcloud command of the plan, with what it is for and, for creates, the command that updates what exists. */
 export interface PlannedCommand {
@@ -169,6 +174,7 @@ export function runtimeOf(inputs: DeployInputs, fn: FunctionName): { env: Record
     });
   }
   if (uses.includes('images')) Object.assign(env, { IMAGES_BUCKET: inputs.bucket, IMAGES_PUBLIC_URL: 'https://storage.googleapis.com' });
+  if (uses.includes('catalog-snapshots')) env.CATALOG_SNAPSHOT_BUCKET = catalogBucketOf(inputs);
   if (uses.includes('payments')) {
     env.PAYMENT_PROVIDER_URL = 'https://api.stripe.com';
     secrets.PAYMENT_PROVIDER_API_KEY = inputs.secrets.payments;
@@ -236,6 +242,7 @@ export function deployPlan(inputs: DeployInputs): { commands: PlannedCommand[]; 
     // The instance's resource: the database can only be created once the instance exists.
     add('bootstrap', `sql:${inputs.sql.instance}`, 'the database', ['sql', 'databases', 'create', inputs.sql.database, `--instance=${inputs.sql.instance}`]);
     add('bootstrap', `bucket:${inputs.bucket}`, 'the product image bucket', ['storage', 'buckets', 'create', `gs://${inputs.bucket}`, `--location=${inputs.region}`, '--uniform-bucket-level-access']);
+    add('bootstrap', `bucket:${catalogBucketOf(inputs)}`, 'the private bucket of the catalog search snapshot', ['storage', 'buckets', 'create', `gs://${catalogBucketOf(inputs)}`, `--location=${inputs.region}`, '--uniform-bucket-level-access', '--public-access-prevention']);
     if (inputs.redis) {
       add('bootstrap', 'redis', 'Memorystore for the catalog’s read cache', ['redis', 'instances', 'create', 'saga-cache', `--region=${inputs.region}`, '--size=1', '--tier=basic', '--redis-version=redis_7_2']);
       add('bootstrap', 'vpc-connector', 'the functions reach Memorystore through this connector', ['compute', 'networks', 'vpc-access', 'connectors', 'create', inputs.redis.vpcConnector, `--region=${inputs.region}`, '--range=10.8.0.0/28']);
@@ -271,6 +278,9 @@ export function deployPlan(inputs: DeployInputs): { commands: PlannedCommand[]; 
     }
     if (uses.includes('images')) {
       add('access', `bucket:${inputs.bucket}`, `${fn} stores product images`, ['storage', 'buckets', 'add-iam-policy-binding', `gs://${inputs.bucket}`, `--member=${member(id)}`, '--role=roles/storage.objectAdmin']);
+    }
+    if (uses.includes('catalog-snapshots')) {
+      add('access', `bucket:${catalogBucketOf(inputs)}`, `${fn} reads and replaces the catalog search snapshot`, ['storage', 'buckets', 'add-iam-policy-binding', `gs://${catalogBucketOf(inputs)}`, `--member=${member(id)}`, '--role=roles/storage.objectUser']);
     }
   }
   for (const fn of stepFunctions()) {

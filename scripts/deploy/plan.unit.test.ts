@@ -49,6 +49,15 @@ describe('deployPlan', () => {
     expect(flag(deploy, 'set-secrets')).toBe('PAYMENT_PROVIDER_API_KEY=stripe-api-key:latest');
   });
 
+  it('when a function keeps the catalog search snapshot, then it gets the private snapshot bucket and object access there only', () => {
+    expect(runtimeOf(inputs, 'catalog-api').env).toMatchObject({ CATALOG_SNAPSHOT_BUCKET: 'shop-prod-catalog', IMAGES_BUCKET: 'shop-prod-images' });
+    expect(runtimeOf(inputs, 'orders-api').env).not.toHaveProperty('CATALOG_SNAPSHOT_BUCKET');
+    expect(runtimeOf({ ...inputs, catalogBucket: 'shop-search' }, 'catalog-api').env.CATALOG_SNAPSHOT_BUCKET).toBe('shop-search');
+    const grants = lines().filter((l) => l.startsWith('gcloud storage buckets add-iam-policy-binding gs://shop-prod-catalog '));
+    expect(grants).toEqual([expect.stringContaining('--member=serviceAccount:catalog-api-sa@shop-prod.iam.gserviceaccount.com --role=roles/storage.objectUser')]);
+    expect(lines({ bootstrap: true })).toContainEqual(expect.stringMatching(/^gcloud storage buckets create gs:\/\/shop-prod-catalog .*--public-access-prevention/));
+  });
+
   it('when planned, then every subscription of the table is pushed to its function with its delivery policy', () => {
     const plan = lines();
     for (const s of subscriptions()) {

@@ -19,7 +19,7 @@ import {
 } from '../../schemas/index.ts';
 import type * as Topology from '../../schemas/topology.ts';
 import { startGcloudRecorder, type RecordedRequest } from '../../test/support/gcloud-recorder.ts';
-import { CLOUD_RUNTIME, commandKind, deployPlan, pushAccountId, runtimeAccountId, runtimeOf, shellLine, telemetryRoles, type DeployInputs, type PlannedStep } from './plan.ts';
+import { catalogBucketOf, CLOUD_RUNTIME, commandKind, deployPlan, pushAccountId, runtimeAccountId, runtimeOf, shellLine, telemetryRoles, type DeployInputs, type PlannedStep } from './plan.ts';
 import { execute, runPlan } from './run.ts';
 
 const project = 'saga-recorded';
@@ -243,6 +243,7 @@ describe('a deploy against recorded Google APIs', () => {
         grant(`projects/${project}`, 'roles/cloudsql.instanceUser', runtime);
       }
       if (usesOf(fn).includes('images')) grant(`buckets/${inputs.bucket}`, 'roles/storage.objectAdmin', runtime);
+      if (usesOf(fn).includes('catalog-snapshots')) grant(`buckets/${catalogBucketOf(inputs)}`, 'roles/storage.objectUser', runtime);
       for (const topic of publishTopicsOf(fn)) grant(`projects/${project}/topics/${topic}`, 'roles/pubsub.publisher', runtime);
       for (const secret of Object.values(runtimeOf(inputs, fn).secrets)) grant(`projects/${project}/secrets/${secret}`, 'roles/secretmanager.secretAccessor', runtime);
       const invoker = triggerOf(fn) === 'http' ? 'allUsers' : pushed(fn) ? serviceAccount(email(pushAccountId(fn))) : serviceAccount(schedulerAccount[0]!);
@@ -399,6 +400,7 @@ describe('a function added to a copy of the topology table', () => {
     }
     if (spec.uses.includes('firestore')) expect(lines).toContainEqual(command('gcloud projects add-iam-policy-binding', `--member=serviceAccount:${runtime}`, '--role=roles/datastore.user'));
     if (spec.uses.includes('images')) expect(lines).toContainEqual(command('gcloud storage buckets add-iam-policy-binding', `--member=serviceAccount:${runtime}`, '--role=roles/storage.objectAdmin'));
+    if (spec.uses.includes('catalog-snapshots')) expect(lines).toContainEqual(command('gcloud storage buckets add-iam-policy-binding', `--member=serviceAccount:${runtime}`, '--role=roles/storage.objectUser'));
 
     if (spec.trigger === 'topic') {
       const push = email(`${name}-push`);

@@ -1,8 +1,10 @@
 import type { Firestore } from '@google-cloud/firestore';
 import type { Storage } from '@google-cloud/storage';
 import { categoryPath, leafCategories, type CategoryId } from '../../schemas/index.ts';
-import type { ProductDoc } from '../../functions/lib/catalog.ts';
+import { updatedAtCommit, type ProductDoc } from '../../functions/lib/catalog.ts';
 import { collections } from '../../functions/lib/firestore.ts';
+import { readCatalog, writeSnapshot } from '../../functions/lib/catalog-snapshot.ts';
+import { buildIndex } from '../../functions/catalog-api/search.ts';
 import { uploadPlaceholder } from './images.ts';
 
 const nouns: Partial<Record<CategoryId, string[]>> = {
@@ -114,10 +116,21 @@ export async function writeCatalog(
       const images = options.images
         ? [await uploadPlaceholder(options.images, { id: p.id, rootCategory: p.doc.categories[0]!, seed: i })]
         : p.doc.images;
-      void writer.set(fs.collection(collections.products).doc(p.id), { ...p.doc, images });
-      void writer.set(fs.collection(collections.stock).doc(p.id), { available: p.available }).then(() => options.onProgress?.(++done));
+      void writer.set(fs.collection(collections.products).doc(p.id), { ...p.doc, images, updatedAt: updatedAtCommit() });
+      void writer.set(fs.collection(collections.stock).doc(p.id), { available: p.available, updatedAt: updatedAtCommit() }).then(() => options.onProgress?.(++done));
     }
   };
   await Promise.all(Array.from({ length: 16 }, worker));
   await writer.close();
+}
+
+/**
+ * Reads the whole catalog from Firestore and stores it as catalog-api's search snapshot (items with the index's own
+ * structures), so an instance that starts next loads it instead of every product; answers what was stored.
+ */
+export async function writeCatalogSnapshot(fs: Firestore, storage: Storage, bucket: string): Promise<{ products: number; bytes: number; asOf: Date }> {
+  const snapshot = await readCatalog(fs);
+  const { items, data } = buildIndex(snapshot.items).export();
+  const { bytes } = await writeSnapshot(storage, bucket, { asOf: snapshot.asOf, items, index: data });
+  return { products: items.length, bytes, asOf: snapshot.asOf.toDate() };
 }

@@ -11,7 +11,7 @@ import { buildFunctions, builtEntry } from '../build.ts';
 import { startPaymentSimulator } from '../providers/payment-simulator.ts';
 import { startSmsSink } from '../providers/sms-sink.ts';
 import { startStorageEmulator } from '../storage/emulator.ts';
-import { demoCatalog, writeCatalog } from '../seed/catalog.ts';
+import { demoCatalog, writeCatalog, writeCatalogSnapshot } from '../seed/catalog.ts';
 import { hostPortOf, proxiedEnv, startDependencyProxies, type FaultTarget } from './dependency-proxies.ts';
 import { jwks, loadOrCreateIssuerKey } from './dev-issuer.ts';
 import { checkEmulatorPrerequisites, startFirestoreEmulator, startPubsubEmulator } from './emulators.ts';
@@ -62,6 +62,8 @@ export interface StackOptions {
   postgresAdminUrl?: string;
   databaseName: string;
   seedProducts: number;
+  /** Upload a placeholder image per seeded product (default true); a large bench catalog goes without. */
+  seedImages?: boolean;
   logLevel: string;
   /** Redis for cached catalog reads; without it each function instance caches in memory. */
   redisUrl?: string;
@@ -239,6 +241,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       STORAGE_EMULATOR_HOST: storageEndpoint.url,
       IMAGES_BUCKET: `${project}-images`,
       IMAGES_PUBLIC_URL: storageEndpoint.url,
+      CATALOG_SNAPSHOT_BUCKET: `${project}-catalog`,
       LOG_LEVEL: options.logLevel,
       METADATA_SERVER_DETECTION: 'none',
       TELEMETRY_ENDPOINT: telemetry.url,
@@ -258,6 +261,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     });
     const storage = new Storage({ projectId: project });
     await storage.createBucket(directEnv.IMAGES_BUCKET!);
+    await storage.createBucket(directEnv.CATALOG_SNAPSHOT_BUCKET!);
 
     await step(options, 'migrating PostgreSQL', async () => {
       const db = createDb({ DATABASE_URL: databaseUrl, DB_USER: '', DB_NAME: '', DB_IP_TYPE: 'PRIVATE', DB_IAM_AUTH: false, DB_POOL_MAX: 1 });
@@ -272,8 +276,10 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       const fs = createFirestore(project);
       try {
         await writeCatalog(fs, demoCatalog(options.seedProducts), {
-          images: { storage, bucket: directEnv.IMAGES_BUCKET!, publicUrl: directEnv.IMAGES_PUBLIC_URL! },
+          ...(options.seedImages === false ? {} : { images: { storage, bucket: directEnv.IMAGES_BUCKET!, publicUrl: directEnv.IMAGES_PUBLIC_URL! } }),
         });
+        // catalog-api starts from this snapshot, as an instance in production does.
+        await writeCatalogSnapshot(fs, storage, directEnv.CATALOG_SNAPSHOT_BUCKET!);
       } finally {
         await fs.terminate();
       }

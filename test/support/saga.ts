@@ -6,6 +6,7 @@ import type { Knex } from 'knex';
 import { createDb } from '../../functions/lib/db/knex.ts';
 import { parseConfig } from '../../functions/lib/config.ts';
 import type { Firestore } from '@google-cloud/firestore';
+import { updatedAtCommit } from '../../functions/lib/catalog.ts';
 import { createFirestore, collections } from '../../functions/lib/firestore.ts';
 import type { OrderView } from '../../schemas/index.ts';
 import { loadOrCreateIssuerKey, signIdToken } from '../../scripts/stack/dev-issuer.ts';
@@ -59,8 +60,9 @@ export async function seedProduct(options: { price?: number; currency?: string; 
     price: { amount: options.price ?? 1000, currency: options.currency ?? 'EUR' },
     images: [],
     createdAt: new Date().toISOString(),
+    updatedAt: updatedAtCommit(),
   });
-  await firestore().collection(collections.stock).doc(id).set({ available: options.available });
+  await firestore().collection(collections.stock).doc(id).set({ available: options.available, updatedAt: updatedAtCommit() });
   return id;
 }
 
