@@ -1,4 +1,4 @@
-import type { PubSub, Topic } from '@google-cloud/pubsub';
+import { PubSub, type Topic } from '@google-cloud/pubsub';
 import type { Envelope } from '../../schemas/index.ts';
 import { config } from './config.ts';
 import { withDeadline } from './resilience.ts';
@@ -38,33 +38,30 @@ export function createPublisher(pubsub: PubSub, options: { timeoutMs: number; pr
     });
 }
 
-let client: Promise<PubSub> | undefined;
+let client: PubSub | undefined;
 
 /**
- * The process-wide Pub/Sub client, loaded and created on first use (a function that publishes nothing on its first
- * request does not load the package at its cold start); every caller gets the first caller's promise, so concurrent
- * first uses share one client. It talks to the emulator when PUBSUB_EMULATOR_HOST is set. gRPC reconnects within
+ * The process-wide Pub/Sub client; it talks to the emulator when PUBSUB_EMULATOR_HOST is set. gRPC reconnects within
  * a few seconds after an outage instead of its default two minutes. The client's own tracing stays off: it made
  * several spans per message, a cost the bench's CPU profiles showed in every step; the publisher makes one and writes
  * its context where the client would have (`googclient_traceparent`), which the step wrapper continues.
  */
-export function pubsub(): Promise<PubSub> {
-  client ??= import('@google-cloud/pubsub').then(
-    ({ PubSub }) =>
-      new PubSub({
-        projectId: config().GOOGLE_CLOUD_PROJECT,
-        'grpc.initial_reconnect_backoff_ms': 250,
-        'grpc.max_reconnect_backoff_ms': 2000,
-      } as ConstructorParameters<typeof PubSub>[0]),
-  );
+export function pubsub(): PubSub {
+  client ??= new PubSub({
+    projectId: config().GOOGLE_CLOUD_PROJECT,
+    'grpc.initial_reconnect_backoff_ms': 250,
+    'grpc.max_reconnect_backoff_ms': 2000,
+  } as ConstructorParameters<typeof PubSub>[0]);
   return client;
 }
 
-let publisher: Promise<Publish> | undefined;
+let publisher: Publish | undefined;
 
 /** The process-wide publisher, created on first use. */
-export async function publish(event: Envelope): Promise<void> {
-  const producer = process.env.K_SERVICE ?? process.env.FUNCTION_TARGET;
-  publisher ??= pubsub().then((client) => createPublisher(client, { timeoutMs: config().DEPENDENCY_TIMEOUT_MS, ...(producer ? { producer } : {}) }));
-  return (await publisher)(event);
+export function publish(event: Envelope): Promise<void> {
+  if (!publisher) {
+    const producer = process.env.K_SERVICE ?? process.env.FUNCTION_TARGET;
+    publisher = createPublisher(pubsub(), { timeoutMs: config().DEPENDENCY_TIMEOUT_MS, ...(producer ? { producer } : {}) });
+  }
+  return publisher(event);
 }

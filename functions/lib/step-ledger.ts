@@ -1,4 +1,4 @@
-import type { Firestore, Timestamp } from '@google-cloud/firestore';
+import { Timestamp, type Firestore } from '@google-cloud/firestore';
 import type { Knex } from 'knex';
 
 /** One step's failures of one event: how often, the last error and when. */
@@ -98,8 +98,7 @@ export function firestoreLedger(fs: Firestore): StepLedger {
   const fromDoc = (d: FirebaseFirestore.DocumentData): StepDelivery => ({ ...(d as StepDelivery), startedAt: (d.startedAt as Timestamp).toDate() });
   return {
     async record(d) {
-      // A Date is stored as a Firestore timestamp: this module loads nothing of the Firestore package at a cold start.
-      await deliveries().add({ ...d, error: d.error?.slice(0, ERROR_LIMIT) ?? null, startedAt: d.startedAt });
+      await deliveries().add({ ...d, error: d.error?.slice(0, ERROR_LIMIT) ?? null, startedAt: Timestamp.fromDate(d.startedAt) });
     },
     async failures(fn, eventId) {
       const snap = await deliveries().where('fn', '==', fn).where('eventId', '==', eventId).get();

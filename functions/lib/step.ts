@@ -82,8 +82,8 @@ async function withTimeout<R>(work: (signal: AbortSignal) => Promise<R>, ms: num
 const hangUntilAborted = (signal: AbortSignal) =>
   new Promise<never>((_, reject) => signal.addEventListener('abort', () => reject(signal.reason), { once: true }));
 
-let deadLetterSender: Promise<SendToDeadLetters> | undefined;
-const sendToDeadLetters: SendToDeadLetters = async (fn, message, reason) => (await (deadLetterSender ??= pubsub().then(createDeadLetterSender)))(fn, message, reason);
+let deadLetterSender: SendToDeadLetters | undefined;
+const sendToDeadLetters: SendToDeadLetters = (fn, message, reason) => (deadLetterSender ??= createDeadLetterSender(pubsub()))(fn, message, reason);
 
 /** How a step function is wired; everything defaults to the process-wide clients and configuration. */
 export interface StepOptions {

@@ -377,7 +377,10 @@ step (its push subscription is switched to pull while the saga runs up to it, so
 it; the exact message is then pushed in the emulator's push format): \`payment-authorize\` gets the \`order.placed\` of
 that order, \`inventory-reserve\` the \`payment.authorized\` the fresh \`payment-authorize\` published, and so on to
 \`notification-send\`. A second order (\`pm_card_captureFails\`) gives \`order-cancel\` its \`payment.capture_failed\`, and
-\`inventory-release\` and \`payment-release\` the \`order.cancelled\` the fresh \`order-cancel\` published.
+\`inventory-release\` and \`payment-release\` the \`order.cancelled\` the fresh \`order-cancel\` published; \`dead-letter-record\`
+gets the dead letter of a third order, published to \`dead-letter.payment-authorize\` with the attributes Pub/Sub adds
+when it forwards one. A cold start whose answer does not count (a 503 from a dependency of a loaded machine) is
+tried again on another fresh copy.
 
 | function | first request | ${result.variants.map((v) => v.label).join(' | ')} |
 |---|---|${result.variants.map(() => '---:').join('|')}|

@@ -7,7 +7,7 @@ import { pubsub } from '../../functions/lib/pubsub.ts';
 // A function that uses every client through the shared accessors, for the build test: built with its packages
 // inlined, it must still speak gRPC (Pub/Sub, Firestore) and reach PostgreSQL through the pg left in node_modules.
 http(process.env.FUNCTION_TARGET!, async (_req, res) => {
-  const [topics] = await (await pubsub()).getTopics();
+  const [topics] = await pubsub().getTopics();
   const products = await firestore().collection(collections.products).limit(1).get();
   const { rows } = await db().raw<{ rows: { one: number }[] }>('select 1 as one');
   const loaded = Object.keys(createRequire(import.meta.url).cache);

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { Firestore } from '@google-cloud/firestore';
+import { Timestamp, type Firestore } from '@google-cloud/firestore';
 import type { Knex } from 'knex';
 
 /** A response kept for replay: status, headers (Location, ETag, Content-Type...) and body. */
@@ -102,8 +102,7 @@ export function firestoreIdempotency(fs: Firestore): IdempotencyStore {
   return {
     async begin({ scope, key, fingerprint, now, leaseMs, ttlMs }) {
       const doc = ref(scope, key);
-      // Dates, stored as Firestore timestamps: this module loads nothing of the Firestore package at a cold start.
-      const fresh = { fingerprint, status: 'in_progress', lockedUntil: new Date(now.getTime() + leaseMs), expiresAt: new Date(now.getTime() + ttlMs), response: null };
+      const fresh = { fingerprint, status: 'in_progress', lockedUntil: Timestamp.fromMillis(now.getTime() + leaseMs), expiresAt: Timestamp.fromMillis(now.getTime() + ttlMs), response: null };
       for (let attempt = 0; attempt < 5; attempt++) {
         const snap = await doc.get();
         try {
@@ -146,7 +145,7 @@ export async function pruneIdempotencyKeys(db: Knex, now: Date): Promise<number>
 
 /** Deletes expired keys from Firestore (a TTL policy on `expiresAt` does this in production too). */
 export async function pruneFirestoreIdempotencyKeys(fs: Firestore, now: Date): Promise<number> {
-  const old = await fs.collection('idempotencyKeys').where('expiresAt', '<', now).limit(500).get();
+  const old = await fs.collection('idempotencyKeys').where('expiresAt', '<', Timestamp.fromDate(now)).limit(500).get();
   if (old.empty) return 0;
   const batch = fs.batch();
   old.docs.forEach((d) => batch.delete(d.ref));
