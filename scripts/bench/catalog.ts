@@ -128,7 +128,10 @@ export async function benchCatalog(options: {
    * of buffer memory streaming a seed of more than about 10,000 products to a live listener; seeding first avoids it.
    */
   seededSeconds?: number;
+  /** Requests per search shape (100 for the record; fewer for a quick look): the other samples scale with it. */
+  samples?: number;
 }) {
+  const samples = options.samples ?? 100;
   const { api, firestore: fs, progress } = options;
   const catalog = demoCatalog(options.products);
   let seedSeconds = options.seededSeconds ?? 0;
@@ -179,12 +182,12 @@ export async function benchCatalog(options: {
     const raw = rawOf ? rawOf(products) : null;
     const apiTimes: number[] = [];
     // The floor is measured interleaved with each shape, so both see the same machine.
-    for (let i = 0; i < 100; i++) {
+    for (let i = 0; i < samples; i++) {
       apiTimes.push(...(await timed(1, () => get(`${api}${path}&limit=20`))));
       if (i % 2 === 0) floorTimes.push(...(await timed(1, () => get(`${api}${floorPath}&limit=20`))));
     }
     const rawTimes = raw ? await timed(10, () => raw.limit(21).get()) : null;
-    const perSecond = await throughput(10, 200, () => get(`${api}${path}&limit=20`));
+    const perSecond = await throughput(10, samples * 2, () => get(`${api}${path}&limit=20`));
     results.push({ shape, api: { ...stats(apiTimes), perSecond }, firestore: rawTimes ? stats(rawTimes) : null });
     progress(`${shape}: API p50 ${round(percentile(apiTimes, 50))} ms, p99 ${round(percentile(apiTimes, 99))} ms${rawTimes ? `, Firestore p99 ${round(percentile(rawTimes, 99))} ms` : ''}`);
   }
@@ -193,7 +196,7 @@ export async function benchCatalog(options: {
   // The first search after a product change (the index follows it in place) against the same search right after.
   const afterChange: number[] = [];
   const steady: number[] = [];
-  for (let i = 0; i < 10; i++) {
+  for (let i = 0; i < Math.max(3, samples / 10); i++) {
     const word = `zq${Date.now().toString(36)}${i}`;
     await products.doc(catalog[i]!.id).update({ name: `Changed ${word}`, updatedAt: updatedAtCommit() });
     await sleep(300);
@@ -212,7 +215,7 @@ export async function benchCatalog(options: {
   progress(`first search after a change p50 ${change.firstP50Ms} ms, the same search again p50 ${change.steadyP50Ms} ms`);
 
   const coldStarts: ColdStart[] = [];
-  for (const fromSnapshot of [true, true, false]) {
+  for (const fromSnapshot of samples >= 100 ? [true, true, false] : [true, false]) {
     const result = await coldStart({ env: options.functionEnv, logDir: options.logDir, runDir: options.runDir, fromSnapshot, timeoutMs: fromSnapshot ? 60_000 : 300_000 });
     coldStarts.push(result);
     progress(`cold start ${fromSnapshot ? 'from the snapshot' : 'reading every product'}: first search ${result.firstSearchMs ?? 'none'} ms, RSS ${result.rssMiB} MiB (peak ${result.peakRssMiB})`);
@@ -228,7 +231,7 @@ export async function benchCatalog(options: {
     const timing = /desc="(\w+)";dur=([\d.]+)/.exec(response.headers.get('server-timing') ?? '');
     if (timing) serverRead[timing[1] as 'firestore' | 'cache']?.push(Number(timing[2]));
   };
-  for (let i = 0; i < 40; i++) {
+  for (let i = 0; i < Math.max(10, (samples * 2) / 5); i++) {
     const id = catalog[options.products - 1 - i]!.id;
     misses.push((await timed(1, () => read(id)))[0]!);
     hits.push(...(await timed(3, () => read(id))));
