@@ -62,7 +62,7 @@ const stack = await startStack({
   scheduleEverySeconds: { 'outbox-sweep': 60, 'saga-watchdog': 60, 'saga-reconcile': 3600 },
   // BENCH_PROFILE=orders-api,order-confirm: those functions write a CPU profile (open it in Chrome's DevTools) when the bench ends.
   nodeFlagsOf: Object.fromEntries(functionNames.flatMap((fn) => (profileFlags(fn) ? [[fn, profileFlags(fn)!]] : []))),
-  // One benchmark customer places every order: quotas stay on (their cost is measured) but out of reach.
+  // Fifty benchmark customers place every order: quotas stay on (their cost is measured) but out of reach.
   functionEnv: { RATE_LIMIT_READ_PER_MINUTE: '10000000', RATE_LIMIT_ORDER_PER_MINUTE: '10000000', MAX_OPEN_ORDERS_PER_CUSTOMER: '1000000', CATALOG_SNAPSHOT_WRITE_AFTER_SECONDS: '0' },
   ...((await listening(6379)) ? { redisUrl: 'redis://127.0.0.1:6379' } : {}),
   onProgress: (step, done) => {
