@@ -18,7 +18,7 @@ import { freePort, listening, type Service } from './stack/process.ts';
 import { startFunctionProcess, startStack } from './stack/stack.ts';
 import { builtEntry, bundle, stopBundler } from './build.ts';
 import { benchColdStarts, coldStartMarkdown } from './bench/cold-start.ts';
-import { benchCatalog, catalogMarkdown } from './bench/catalog.ts';
+import { catalogOnItsOwnStack } from './bench/catalog-run.ts';
 
 const SECTIONS = ['saga', 'cold', 'catalog', 'failures', 'intake'] as const;
 const { values: args } = parseArgs({ options: { quick: { type: 'boolean', default: false }, only: { type: 'string' } } });
@@ -53,11 +53,9 @@ const ports = {
   functions: Object.fromEntries(await Promise.all(functionNames.map(async (fn) => [fn, await port()]))) as Record<FunctionName, number>,
 };
 console.log(`Benchmark${quick ? ' (--quick: fewer samples, same tables)' : ''}: starting the local stack (embedded PostgreSQL, log level warn)…`);
-let seededSeconds = 0;
 const stack = await startStack({
-  // The stack seeds the catalog section's products before its functions start (the Firestore emulator fails a seed of
-  // thousands streamed to live listeners); the saga orders the first 60 of them.
-  ports, project, dataDir, logDir, databaseName: 'saga', seedProducts: runs('catalog') ? plan.catalogProducts : PRODUCTS, seedImages: false, logLevel: 'warn', faultProxies: false,
+  // Only the saga's products: the catalog section seeds its thousands into a stack of its own, after this one stops.
+  ports, project, dataDir, logDir, databaseName: 'saga', seedProducts: PRODUCTS, seedImages: false, logLevel: 'warn', faultProxies: false,
   // The jobs run as often as in production (every minute; reconciliation hourly), not every few seconds as in development.
   scheduleEverySeconds: { 'outbox-sweep': 60, 'saga-watchdog': 60, 'saga-reconcile': 3600 },
   // BENCH_PROFILE=orders-api,order-confirm: those functions write a CPU profile (open it in Chrome's DevTools) when the bench ends.
@@ -65,12 +63,11 @@ const stack = await startStack({
   // Fifty benchmark customers place every order: quotas stay on (their cost is measured) but out of reach.
   functionEnv: { RATE_LIMIT_READ_PER_MINUTE: '10000000', RATE_LIMIT_ORDER_PER_MINUTE: '10000000', MAX_OPEN_ORDERS_PER_CUSTOMER: '1000000', CATALOG_SNAPSHOT_WRITE_AFTER_SECONDS: '0' },
   ...((await listening(6379)) ? { redisUrl: 'redis://127.0.0.1:6379' } : {}),
-  onProgress: (step, done) => {
-    if (done && step.startsWith('seeding')) seededSeconds = Math.round(done.ms / 100) / 10;
-    if (done) progress(`${step} (${(done.ms / 1000).toFixed(1)} s)`);
-  },
+  onProgress: (step, done) => done && progress(`${step} (${(done.ms / 1000).toFixed(1)} s)`),
 });
 const extra: Service[] = [];
+let memory: { name: string; mib: number }[] = [];
+let results: { saga: SagaBench | null; coldStarts: Awaited<ReturnType<typeof benchColdStarts>> | null; intake: IntakeBench | null; failures: FailureResult | null } = { saga: null, coldStarts: null, intake: null, failures: null };
 /** Runs one section of the bench with a heading on the terminal, and prints its table when done. */
 async function section<T>(title: string, markdown: (result: T) => string, run: () => Promise<T>): Promise<T> {
   progress(title);
@@ -113,11 +110,6 @@ try {
     ? await section('2. cold starts of every function beside a bare function', coldStartMarkdown, () =>
         benchColdStarts({ stack, project, logDir, pubsub, progress, runs: plan.coldRuns, variants: [{ label: 'bundles', entry: builtEntry }] }))
     : null;
-  const catalogOf = (result: Awaited<ReturnType<typeof benchCatalog>>) => catalogMarkdown(result, stack.env.REDIS_URL ? 'Redis' : 'in memory');
-  const catalog = runs('catalog')
-    ? await section(`3. the catalog at ${plan.catalogProducts} products`, catalogOf, () =>
-        benchCatalog({ api: stack.urls.api, firestore: createFirestore(project), products: plan.catalogProducts, progress, functionEnv: stack.env, logDir, runDir: join(dataDir, 'run'), seededSeconds, samples: plan.catalogSamples }))
-    : null;
   const failures: FailureResult | null = plan.failures && runs('failures')
     ? await section('a failure-heavy mix (full run only)', failuresMarkdown, () =>
         benchFailures({
@@ -140,37 +132,44 @@ try {
           pausedSubscriptions: ['payment-authorize.order.placed', 'saga-audit.order.placed', 'base-authorize.order.placed', 'base-audit.order.placed'],
         }))
     : null;
-  if (only) {
-    console.log(`\n--only ${only.join(',')}: docs/performance.md left as it was`);
-  }
-
   const stackProcesses = processTree(process.pid);
-  const memory = [...byName(stackProcesses, (p) => p.pssMiB)].map(([name, mib]) => ({ name, mib: Math.round(mib) })).sort((a, b) => b.mib - a.mib);
-  const summary = {
-    measuredAt: new Date().toISOString(),
-    mode: quick ? 'quick' : 'full',
-    seconds: Math.round((performance.now() - benchStarted) / 1000),
-    machine: { node: process.version, cpus: cpus().length },
-    saga,
-    coldStarts,
-    intake,
-    catalog,
-    failures,
-    pssMiBByProcess: memory,
-  };
-  const doc = `# Performance
+  memory = [...byName(stackProcesses, (p) => p.pssMiB)].map(([name, mib]) => ({ name, mib: Math.round(mib) })).sort((a, b) => b.mib - a.mib);
+  results = { saga, coldStarts, intake, failures };
+} finally {
+  await pubsub.close();
+  await Promise.all(extra.map((s) => s.stop()));
+  await stack.stop();
+  rmSync(dataDir, { recursive: true, force: true });
+}
+
+const catalog = runs('catalog')
+  ? await section(`3. the catalog at ${plan.catalogProducts} products (a stack of its own)`, (c) => c.markdown, () =>
+      catalogOnItsOwnStack({ products: plan.catalogProducts, samples: plan.catalogSamples, progress }))
+  : null;
+if (only) console.log(`\n--only ${only.join(',')}: docs/performance.md left as it was`);
+
+const summary = {
+  measuredAt: new Date().toISOString(),
+  mode: quick ? 'quick' : 'full',
+  seconds: Math.round((performance.now() - benchStarted) / 1000),
+  machine: { node: process.version, cpus: cpus().length },
+  ...results,
+  catalog: catalog?.result ?? null,
+  pssMiBByProcess: memory,
+};
+const doc = `# Performance
 
 Measured by \`npm run bench${quick ? ' -- --quick' : ''}\` on ${summary.measuredAt.slice(0, 10)} (Node ${summary.machine.node}, ${summary.machine.cpus} cores) in ${summary.seconds} s.
 Every number stands beside a baseline measured in the same run, because these machines are noisy; \`npm run bench\`
 takes more samples than \`npm run bench -- --quick\` (under 3 minutes) and rewrites this file either way.
 
-${saga ? sagaMarkdown(saga) : ''}
-${coldStarts ? coldStartMarkdown(coldStarts) : ''}
-${catalog ? catalogOf(catalog) : ''}
-${intake ? intakeMarkdown(intake) : ''}${failures ? `\n${failuresMarkdown(failures)}` : ''}
+${results.saga ? sagaMarkdown(results.saga) : ''}
+${results.coldStarts ? coldStartMarkdown(results.coldStarts) : ''}
+${catalog ? catalog.markdown : ''}
+${results.intake ? intakeMarkdown(results.intake) : ''}${results.failures ? `\n${failuresMarkdown(results.failures)}` : ''}
 ## Memory
 
-Proportional set size of every process of the local stack after the run (MiB): ${memory.map((p) => `${p.name} ${p.mib}`).join(', ')}.
+Proportional set size of every process of the saga's local stack at the end of its sections (MiB): ${memory.map((p) => `${p.name} ${p.mib}`).join(', ')}.
 
 <details><summary>Raw results (JSON)</summary>
 
@@ -179,15 +178,9 @@ ${JSON.stringify(summary, null, 2)}
 \`\`\`
 </details>
 `;
-  mkdirSync(resolve(root, '.data/bench'), { recursive: true });
-  writeFileSync(resolve(root, '.data/bench/results.json'), JSON.stringify(summary, null, 2));
-  if (!only) {
-    writeFileSync(resolve(root, 'docs/performance.md'), doc);
-    console.log(`\nWrote docs/performance.md and .data/bench/results.json in ${summary.seconds} s`);
-  }
-} finally {
-  await pubsub.close();
-  await Promise.all(extra.map((s) => s.stop()));
-  await stack.stop();
-  rmSync(dataDir, { recursive: true, force: true });
+mkdirSync(resolve(root, '.data/bench'), { recursive: true });
+writeFileSync(resolve(root, '.data/bench/results.json'), JSON.stringify(summary, null, 2));
+if (!only) {
+  writeFileSync(resolve(root, 'docs/performance.md'), doc);
+  console.log(`\nWrote docs/performance.md and .data/bench/results.json in ${summary.seconds} s`);
 }
