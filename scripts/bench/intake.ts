@@ -1,5 +1,5 @@
 import type { PubSub } from '@google-cloud/pubsub';
-import { cpuPer, processTree } from './stats.ts';
+import { cpuPer, percentile, processTree } from './stats.ts';
 
 export interface IntakeSide {
   requests: number;
@@ -44,9 +44,7 @@ async function hammer(url: string, tokens: readonly string[], concurrency: numbe
   );
   const seconds = (performance.now() - started) / 1000;
   if (failed > count / 10) throw new Error(`${url} failed ${failed} of ${count} orders; see .data/bench/logs (is the machine busy with something else?)`);
-  latencies.sort((a, b) => a - b);
-  const at = (p: number) => Math.round(latencies[Math.min(latencies.length - 1, Math.ceil((p / 100) * latencies.length) - 1)]!);
-  return { requests: count, failed, perSecond: Math.round((latencies.length / seconds) * 10) / 10, p50Ms: at(50), p99Ms: at(99) };
+  return { requests: count, failed, perSecond: Math.round((latencies.length / seconds) * 10) / 10, p50Ms: Math.round(percentile(latencies, 50)), p99Ms: Math.round(percentile(latencies, 99)) };
 }
 
 /**
