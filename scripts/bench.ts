@@ -3,7 +3,7 @@ import { cpus, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { PubSub } from '@google-cloud/pubsub';
-import { functionNames, type FunctionName } from '../schemas/index.ts';
+import { functionNames } from '../schemas/index.ts';
 import { parseConfig } from '../functions/lib/config.ts';
 import { createDb } from '../functions/lib/db/knex.ts';
 import { createFirestore, collections } from '../functions/lib/firestore.ts';
@@ -15,7 +15,7 @@ import { benchIntake, intakeMarkdown, type IntakeBench } from './bench/intake.ts
 import { BASELINE_HOPS, baselineStore, benchSaga, sagaMarkdown, sameWorkEntry, startBaseline, type SagaBench } from './bench/saga.ts';
 import { loadOrCreateIssuerKey, signIdToken } from './stack/dev-issuer.ts';
 import { freePort, listening, type Service } from './stack/process.ts';
-import { startFunctionProcess, startStack } from './stack/stack.ts';
+import { freeStackPorts, startFunctionProcess, startStack } from './stack/stack.ts';
 import { builtEntry, bundle, stopBundler } from './build.ts';
 import { benchColdStarts, coldStartMarkdown } from './bench/cold-start.ts';
 import { catalogOnItsOwnStack } from './bench/catalog-run.ts';
@@ -46,12 +46,7 @@ const logDir = resolve(root, '.data/bench/logs');
 rmSync(logDir, { recursive: true, force: true });
 mkdirSync(logDir, { recursive: true });
 const project = 'saga-commerce-bench';
-const port = () => freePort();
-const ports = {
-  gateway: await port(), pubsub: await port(), firestore: await port(), smtp: await port(), mailWeb: await port(),
-  payment: await port(), sms: await port(), storage: await port(), postgres: await port(),
-  functions: Object.fromEntries(await Promise.all(functionNames.map(async (fn) => [fn, await port()]))) as Record<FunctionName, number>,
-};
+const ports = await freeStackPorts();
 console.log(`Benchmark${quick ? ' (--quick: fewer samples, same tables)' : ''}: starting the local stack (embedded PostgreSQL, log level warn)…`);
 const stack = await startStack({
   // Only the saga's products: the catalog section seeds its thousands into a stack of its own, after this one stops.
@@ -94,7 +89,7 @@ try {
   const pidDir = join(dataDir, 'run');
   const baseline = await startBaseline({ pubsub, project, source: sameWork, env: { ...stack.env, ...baselineEnv }, logDir, pidDir, nodeFlagsOf: profileFlags });
   extra.push(...baseline.services);
-  const barePort = await port();
+  const barePort = await freePort();
   extra.push(await startFunctionProcess({ name: 'bare-insert', source: bareSource, signature: 'http', port: barePort, env: stack.env, logDir, pidDir }));
 
   const key = await loadOrCreateIssuerKey(stack.issuerKeyFile);

@@ -8,10 +8,9 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { functionNames, type FunctionName } from '../../schemas/index.ts';
 import { createFirestore } from '../../functions/lib/firestore.ts';
-import { freePort, listening } from '../stack/process.ts';
-import { startStack } from '../stack/stack.ts';
+import { listening } from '../stack/process.ts';
+import { freeStackPorts, startStack } from '../stack/stack.ts';
 import { benchCatalog, catalogMarkdown } from './catalog.ts';
 
 const root = resolve(import.meta.dirname, '../..');
@@ -24,11 +23,7 @@ export async function catalogOnItsOwnStack(options: { products: number; samples?
   rmSync(logDir, { recursive: true, force: true });
   mkdirSync(logDir, { recursive: true });
   const project = 'saga-commerce-bench-catalog';
-  const ports = {
-    gateway: await freePort(), pubsub: await freePort(), firestore: await freePort(), smtp: await freePort(), mailWeb: await freePort(),
-    payment: await freePort(), sms: await freePort(), storage: await freePort(), postgres: await freePort(),
-    functions: Object.fromEntries(await Promise.all(functionNames.map(async (fn) => [fn, await freePort()]))) as Record<FunctionName, number>,
-  };
+  const ports = await freeStackPorts();
   let seededSeconds = 0;
   const stack = await startStack({
     ports, project, dataDir, logDir, databaseName: 'saga', seedProducts: products, seedImages: false, logLevel: 'warn', faultProxies: false,

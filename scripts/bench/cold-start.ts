@@ -6,7 +6,7 @@ import { functionNames, signatureOf, subscriptions, type FunctionName } from '..
 import { bundle, stopBundler } from '../build.ts';
 import { loadOrCreateIssuerKey, signIdToken } from '../stack/dev-issuer.ts';
 import { freePort, startService } from '../stack/process.ts';
-import { functionCommand, type Stack } from '../stack/stack.ts';
+import { freeStackPorts, functionCommand, type Stack } from '../stack/stack.ts';
 import { percentile } from './stats.ts';
 
 const root = resolve(import.meta.dirname, '../..');
@@ -412,11 +412,7 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   rmSync(logDir, { recursive: true, force: true });
   mkdirSync(logDir, { recursive: true });
   const project = 'saga-commerce-cold';
-  const ports = {
-    gateway: await freePort(), pubsub: await freePort(), firestore: await freePort(), smtp: await freePort(), mailWeb: await freePort(),
-    payment: await freePort(), sms: await freePort(), storage: await freePort(), postgres: await freePort(),
-    functions: Object.fromEntries(await Promise.all(functionNames.map(async (fn) => [fn, await freePort()]))) as Record<FunctionName, number>,
-  };
+  const ports = await freeStackPorts();
   const stack = await startStack({
     ports, project, dataDir, logDir, databaseName: 'saga', seedProducts: 60, logLevel: 'warn',
     // As npm run bench: quotas stay on but out of reach of the one benchmark customer.

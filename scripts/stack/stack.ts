@@ -17,7 +17,7 @@ import { jwks, loadOrCreateIssuerKey } from './dev-issuer.ts';
 import { checkEmulatorPrerequisites, startFirestoreEmulator, startPubsubEmulator } from './emulators.ts';
 import { startGateway } from './gateway.ts';
 import { ensureDatabase, reachable, startEmbeddedPostgres, type Postgres } from './postgres.ts';
-import { describeExit, httpOk, listening, portIsFree, reapLeftovers, startService, waitFor, type Service, type ServiceExit } from './process.ts';
+import { describeExit, freePort, httpOk, listening, portIsFree, reapLeftovers, startService, waitFor, type Service, type ServiceExit } from './process.ts';
 import { createTopology } from './pubsub-topology.ts';
 import { startTelemetryCollector } from './telemetry-collector.ts';
 import { scheduledJobs, startScheduler, type ScheduleOverrides } from './scheduler.ts';
@@ -42,6 +42,15 @@ export interface StackPorts {
   /** The telemetry collector (spans and metrics); any free port when absent. */
   telemetry?: number;
   functions: Record<FunctionName, number>;
+}
+
+/** Free ports for every part of a stack (a bench's or a test's own stack beside any other). */
+export async function freeStackPorts(): Promise<StackPorts> {
+  return {
+    gateway: await freePort(), pubsub: await freePort(), firestore: await freePort(), smtp: await freePort(), mailWeb: await freePort(),
+    payment: await freePort(), sms: await freePort(), storage: await freePort(), postgres: await freePort(),
+    functions: Object.fromEntries(await Promise.all(functionNames.map(async (fn) => [fn, await freePort()]))) as Record<FunctionName, number>,
+  };
 }
 
 /** Something the stack started exited on its own: a supervised process is being restarted, an emulator is not. */
