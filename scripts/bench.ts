@@ -31,7 +31,7 @@ const root = resolve(import.meta.dirname, '..');
 /** What each mode measures: `--quick` the same tables with fewer samples (under 3 minutes), the full run for the record. */
 const plan = quick
   ? { levels: [{ concurrency: 1, sagas: 12 }, { concurrency: 10, sagas: 40 }, { concurrency: 50, sagas: 80 }], warmup: 4, coldRuns: 2, intake: 200, catalogProducts: 2000, catalogSamples: 20, failures: false }
-  : { levels: [{ concurrency: 1, sagas: 100 }, { concurrency: 10, sagas: 200 }, { concurrency: 50, sagas: 500 }], warmup: 20, coldRuns: 7, intake: 2000, catalogProducts: Number(process.env.BENCH_PRODUCTS ?? 10_000), catalogSamples: 100, failures: true };
+  : { levels: [{ concurrency: 1, sagas: 100 }, { concurrency: 10, sagas: 200 }, { concurrency: 50, sagas: 500 }], warmup: 20, coldRuns: 7, intake: 2000, catalogProducts: Number(process.env.BENCH_PRODUCTS ?? 100_000), catalogSamples: 100, failures: true };
 const PRODUCTS = 60;
 const profiled = (process.env.BENCH_PROFILE ?? '').split(',').filter(Boolean);
 const profileFlags = (fn: string) => (profiled.includes(fn) ? ['--cpu-prof', `--cpu-prof-dir=${resolve(root, '.data/bench/profiles', fn)}`] : undefined);

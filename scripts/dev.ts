@@ -1,10 +1,20 @@
 import { resolve } from 'node:path';
+import { parseArgs } from 'node:util';
 import { functionNames, functions } from '../schemas/index.ts';
 import { devPorts } from './stack/dev-ports.ts';
 import { devStackFile, removeDevStackFile, writeDevStackFile } from './stack/dev-stack-file.ts';
 import { startStack } from './stack/stack.ts';
+import { LARGE_CATALOG_PRODUCTS } from './stack/emulators.ts';
 import { signIdToken, loadOrCreateIssuerKey } from './stack/dev-issuer.ts';
 
+// `npm run dev -- --products 100000` seeds a larger catalog before the functions start (the emulator cannot take a
+// large seed beside a live catalog-api: see npm run seed).
+const { values: args } = parseArgs({ options: { products: { type: 'string', default: '60' } } });
+const seedProducts = Number(args.products);
+if (!Number.isInteger(seedProducts) || seedProducts < 1 || seedProducts > 1_000_000) {
+  console.error(`--products must be a whole number from 1 to 1000000, not "${args.products}"`);
+  process.exit(2);
+}
 const root = resolve(import.meta.dirname, '..');
 const dataDir = resolve(root, '.data');
 const ports = devPorts();
@@ -33,7 +43,9 @@ const stack = await startStack({
   logDir,
   ...(adminUrl ? { postgresAdminUrl: adminUrl } : {}),
   databaseName: adminUrl ? new URL(adminUrl).pathname.slice(1) || 'saga' : 'saga',
-  seedProducts: 60,
+  seedProducts,
+  // A placeholder image each for a demo catalog; a large one goes without (100,000 uploads).
+  seedImages: seedProducts <= LARGE_CATALOG_PRODUCTS,
   ...(process.env.REDIS_URL ? { redisUrl: process.env.REDIS_URL } : {}),
   logLevel: process.env.LOG_LEVEL ?? 'info',
   onProgress: (step, done) =>

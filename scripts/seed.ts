@@ -4,6 +4,7 @@ import cliProgress from 'cli-progress';
 import { createFirestore } from '../functions/lib/firestore.ts';
 import { demoCatalog, writeCatalog, writeCatalogSnapshot } from './seed/catalog.ts';
 import { devPorts, emulatorPorts } from './stack/dev-ports.ts';
+import { LARGE_CATALOG_PRODUCTS } from './stack/emulators.ts';
 
 // Writes the deterministic demo catalog (products and stock) to Firestore: the emulator of `npm run dev` unless
 // FIRESTORE_EMULATOR_HOST says otherwise. Writing to a real Firestore needs --production.
@@ -18,6 +19,15 @@ const { values } = parseArgs({
 const count = Number(values.products);
 if (!Number.isInteger(count) || count < 1 || count > 1_000_000) {
   console.error(`--products must be a whole number from 1 to 1000000, not "${values.products}"`);
+  process.exit(2);
+}
+if (!values.production && count > LARGE_CATALOG_PRODUCTS) {
+  console.error(
+    `--products ${count}: more than ${LARGE_CATALOG_PRODUCTS} products cannot be seeded into the running stack. The Firestore emulator sends ` +
+      'each listener its whole result set again on every change, so catalog-api, which follows the catalog, falls ' +
+      'further behind with every batch until the emulator runs out of memory (Firestore itself sends only the change). ' +
+      `Stop npm run dev and start it with the catalog seeded before the functions start: npm run dev -- --products ${count}`,
+  );
   process.exit(2);
 }
 if (!values.production) {

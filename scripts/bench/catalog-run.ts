@@ -1,7 +1,7 @@
 /**
  * The catalog section of the bench on a stack of its own: `npm run bench` runs it after the saga's stack stops (a
  * catalog of thousands followed by catalog-api would otherwise charge the saga's stock changes for it), and
- * `npx tsx scripts/bench/catalog-run.ts` runs it alone, with BENCH_PRODUCTS (default 10,000). The stack seeds the
+ * `npx tsx scripts/bench/catalog-run.ts` runs it alone, with BENCH_PRODUCTS (default 100,000). The stack seeds the
  * catalog (without images) and stores its snapshot before the functions start, as a deployment would.
  */
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -28,7 +28,8 @@ export async function catalogOnItsOwnStack(options: { products: number; samples?
   const stack = await startStack({
     ports, project, dataDir, logDir, databaseName: 'saga', seedProducts: products, seedImages: false, logLevel: 'warn', faultProxies: false,
     // The bench stores the snapshot itself after seeding; the stack's instance storing one too would land mid-measurement.
-    functionEnv: { RATE_LIMIT_READ_PER_MINUTE: '10000000', CATALOG_SNAPSHOT_WRITE_AFTER_SECONDS: '0' },
+    // Every instance follows changes from 1 s before the snapshot, at every size (the stack does so past 10,000).
+    functionEnv: { RATE_LIMIT_READ_PER_MINUTE: '10000000', CATALOG_SNAPSHOT_WRITE_AFTER_SECONDS: '0', CATALOG_SNAPSHOT_OVERLAP_SECONDS: '1' },
     ...((await listening(6379)) ? { redisUrl: 'redis://127.0.0.1:6379' } : {}),
     onProgress: (step, done) => {
       if (done && step.startsWith('seeding')) seededSeconds = Math.round(done.ms / 100) / 10;
@@ -48,7 +49,7 @@ export async function catalogOnItsOwnStack(options: { products: number; samples?
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
-  const { result, markdown } = await catalogOnItsOwnStack({ products: Number(process.env.BENCH_PRODUCTS ?? 10_000), progress: (text) => process.stdout.write(`  ${text}\n`) });
+  const { result, markdown } = await catalogOnItsOwnStack({ products: Number(process.env.BENCH_PRODUCTS ?? 100_000), progress: (text) => process.stdout.write(`  ${text}\n`) });
   console.log(`\n${markdown}`);
   writeFileSync(resolve(root, '.data/bench/catalog.json'), JSON.stringify({ measuredAt: new Date().toISOString(), ...result }, null, 2));
 }

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import net from 'node:net';
 import type { Message, PubSub } from '@google-cloud/pubsub';
@@ -35,6 +36,8 @@ export interface ColdStartStats {
   medianMs: number;
   maxMs: number;
   samplesMs: number[];
+  /** Median from the spawn to the port accepting connections: loading the bundle and starting the server. */
+  listeningMedianMs: number;
 }
 
 export interface ColdStartResult {
@@ -45,6 +48,9 @@ export interface ColdStartResult {
   variants: { label: string; functions: Record<FunctionName, ColdStartStats> }[];
   /** What each function's first request was. */
   requests: Record<FunctionName, string>;
+  /** Size of each function's bundle of the first variant (its `index.js`), and of the floor's, in MB. */
+  bundleMB: Record<FunctionName, number>;
+  floorBundleMB: number;
   /** Cold starts whose answer did not count and were tried again on another fresh copy. */
   retried: string[];
 }
@@ -52,10 +58,19 @@ export interface ColdStartResult {
 /** The target: every function's median cold start at most this many times the floor's. */
 export const COLD_START_TARGET_RATIO = 2;
 
-const stats = (samples: number[]): ColdStartStats => ({
-  medianMs: Math.round(percentile(samples, 50)),
-  maxMs: Math.round(Math.max(...samples)),
-  samplesMs: samples.map(Math.round),
+/** Where one cold start's time went: spawn → port open, and spawn → answer. */
+interface ColdStartSample {
+  ms: number;
+  listeningMs: number;
+}
+
+const megabytes = (file: string) => Math.round(statSync(file).size / 1e4) / 100;
+
+const stats = (samples: ColdStartSample[]): ColdStartStats => ({
+  medianMs: Math.round(percentile(samples.map((s) => s.ms), 50)),
+  maxMs: Math.round(Math.max(...samples.map((s) => s.ms))),
+  samplesMs: samples.map((s) => Math.round(s.ms)),
+  listeningMedianMs: Math.round(percentile(samples.map((s) => s.listeningMs), 50)),
 });
 
 /** What the first request of a fresh copy is, and which answers count. */
@@ -98,7 +113,7 @@ async function coldStart(options: {
   env: Record<string, string>;
   logDir: string;
   request: FirstRequest;
-}): Promise<{ ms: number; body: string }> {
+}): Promise<ColdStartSample & { body: string }> {
   const port = await freePort();
   const logFile = join(options.logDir, `cold-${options.name}.log`);
   const started = performance.now();
@@ -112,11 +127,12 @@ async function coldStart(options: {
     await acceptingConnections(port, () =>
       service.exit ? `a fresh ${options.name} exited before it listened; see ${logFile}` : performance.now() > deadline ? `a fresh ${options.name} did not listen within 60 s; see ${logFile}` : null,
     );
+    const listeningMs = performance.now() - started;
     const response = await fetch(`http://127.0.0.1:${port}${options.request.path}`, { ...options.request.init, signal: AbortSignal.timeout(30_000) });
     const body = await response.text();
     const ms = performance.now() - started;
     if (!options.request.answered(response.status)) throw new Error(`a fresh ${options.name} answered ${response.status}: ${body.slice(0, 300)} (see ${logFile})`);
-    return { ms, body };
+    return { ms, listeningMs, body };
   } finally {
     await service.stop();
   }
@@ -218,16 +234,16 @@ export async function benchColdStarts(options: ColdStartOptions): Promise<ColdSt
   const admin = await signIdToken(key, { sub: 'cold-start-ops', role: 'admin', issuer: stack.issuer, audience: stack.audience, expiresIn: '2h' });
   const held = deliveries(stack, project, pubsub);
   const requests = {} as Record<FunctionName, string>;
-  const floor: number[] = [];
+  const floor: ColdStartSample[] = [];
   const retried: string[] = [];
-  const samples = options.variants.map(() => Object.fromEntries(functionNames.map((fn) => [fn, [] as number[]])) as Record<FunctionName, number[]>);
+  const samples = options.variants.map(() => Object.fromEntries(functionNames.map((fn) => [fn, [] as ColdStartSample[]])) as Record<FunctionName, ColdStartSample[]>);
 
   const measureFloor = async () => {
-    const { ms } = await coldStart({
+    const { ms, listeningMs } = await coldStart({
       name: 'bare-function', source: floorSource, signature: 'http', env: stack.env, logDir,
       request: { path: '/', init: { method: 'GET' }, answered: ok },
     });
-    floor.push(ms);
+    floor.push({ ms, listeningMs });
   };
   const order = (method: string) => ({
     method: 'POST',
@@ -256,7 +272,7 @@ export async function benchColdStarts(options: ColdStartOptions): Promise<ColdSt
           for (let attempt = 1; ; attempt++) {
             try {
               const answer = await coldStart({ name: fn, source: variant.entry(fn), signature: signatureOf(fn), env: stack.envOf(fn), logDir, request });
-              samples[v]![fn].push(answer.ms);
+              samples[v]![fn].push({ ms: answer.ms, listeningMs: answer.listeningMs });
               return answer.body;
             } catch (err) {
               if (attempt === 3) throw err;
@@ -350,6 +366,8 @@ export async function benchColdStarts(options: ColdStartOptions): Promise<ColdSt
       functions: Object.fromEntries(functionNames.map((fn) => [fn, stats(samples[v]![fn])])) as Record<FunctionName, ColdStartStats>,
     })),
     requests,
+    bundleMB: Object.fromEntries(functionNames.map((fn) => [fn, megabytes(options.variants[0]!.entry(fn))])) as Record<FunctionName, number>,
+    floorBundleMB: megabytes(floorSource),
     retried,
   };
 }
@@ -358,6 +376,7 @@ export async function benchColdStarts(options: ColdStartOptions): Promise<ColdSt
 export function coldStartMarkdown(result: ColdStartResult): string {
   const floor = result.floor.medianMs;
   const cell = (s: ColdStartStats) => `${s.medianMs} / ${s.maxMs} ms (${(s.medianMs / floor).toFixed(1)}×)`;
+  const split = (s: ColdStartStats) => `${s.listeningMedianMs} + ${s.medianMs - s.listeningMedianMs} ms`;
   const [target] = result.variants;
   const within = target ? functionNames.filter((fn) => target.functions[fn].medianMs <= COLD_START_TARGET_RATIO * floor) : [];
   return `## Cold starts
@@ -382,10 +401,15 @@ gets the dead letter of a third order, published to \`dead-letter.payment-author
 when it forwards one. A cold start whose answer does not count (a 503 from a dependency of a loaded machine) is
 tried again on another fresh copy.
 
-| function | first request | ${result.variants.map((v) => v.label).join(' | ')} |
-|---|---|${result.variants.map(() => '---:').join('|')}|
-| *floor* | GET / | ${result.variants.map(() => `${result.floor.medianMs} / ${result.floor.maxMs} ms`).join(' | ')} |
-${functionNames.map((fn) => `| \`${fn}\` | ${result.requests[fn] ?? '—'} | ${result.variants.map((v) => cell(v.functions[fn])).join(' | ')} |`).join('\n')}
+The **loading** column splits the first set of bundles' median: from the spawn to the port accepting connections
+(Node, the functions framework, evaluating the bundle and what it does at load), and from there to the answer (the
+first request: first connections to the emulators, PostgreSQL and providers, and the work itself). The floor's
+loading is Node and the functions framework alone.
+
+| function | first request | bundle | ${result.variants.map((v) => v.label).join(' | ')} | loading + first request (median) |
+|---|---|---:|${result.variants.map(() => '---:').join('|')}|---:|
+| *floor* | GET / | ${result.floorBundleMB} MB | ${result.variants.map(() => `${result.floor.medianMs} / ${result.floor.maxMs} ms`).join(' | ')} | ${split(result.floor)} |
+${functionNames.map((fn) => `| \`${fn}\` | ${result.requests[fn] ?? '—'} | ${result.bundleMB[fn]} MB | ${result.variants.map((v) => cell(v.functions[fn])).join(' | ')} | ${target ? split(target.functions[fn]) : '—'} |`).join('\n')}
 
 ${result.retried.length > 0 ? `Tried again on another fresh copy (the answer did not count): ${result.retried.length}.\n\n` : ''}${target ? `Within ${COLD_START_TARGET_RATIO}× the floor (${target.label}): ${within.length} of ${functionNames.length} functions${within.length > 0 ? ` (${within.map((fn) => `\`${fn}\``).join(', ')})` : ''}.` : ''}
 `;
