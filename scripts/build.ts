@@ -65,7 +65,11 @@ function manifestOf(name: string, imports: readonly { path: string; external?: b
  * Cloud Build installs. Resolves to the bundles' paths, in the order given; `outdir` is for tests (it must lie inside
  * the repository, so the packages left out resolve from its node_modules).
  */
-export async function bundleAll(entries: Record<string, string>, options: { outdir?: string } = {}): Promise<string[]> {
+export async function bundleAll(
+  entries: Record<string, string>,
+  /** `packagesExternal` and `minify` build the variants the cold-start bench compares this build with. */
+  options: { outdir?: string; packagesExternal?: boolean; minify?: boolean } = {},
+): Promise<string[]> {
   const outdir = options.outdir ?? dirname(dirname(builtEntry('any')));
   const result = await build({
     entryPoints: Object.entries(entries).map(([name, entry]) => ({ in: entry, out: `${name}/index` })),
@@ -75,6 +79,8 @@ export async function bundleAll(entries: Record<string, string>, options: { outd
     target: 'node20',
     format: 'esm',
     external: [...keptExternal, ...neverLoaded],
+    ...(options.packagesExternal ? { packages: 'external' as const } : {}),
+    ...(options.minify ? { minify: true } : {}),
     banner: { js: commonJsGlobals },
     // The maps name the files in node_modules without copying them: 6 MB a function instead of 22.
     sourcemap: true,

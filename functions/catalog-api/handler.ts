@@ -85,8 +85,8 @@ export function createCatalogRoutes(deps: {
       );
       const position = cursor ? decodeCursor(cursor, Position) : undefined;
       // Waiting for the projection's first load is bounded (Firestore may be down); searching it is local work.
-      await bounded(deps.projection.ready());
-      const result = search(await deps.projection.index(), {
+      const index = await bounded(deps.projection.index());
+      const result = search(index, {
         q, category, brands: brand, minPrice, maxPrice, inStock, attributes, sort, limit,
         ...(position ? { after: { key: position.k, id: position.i } } : {}),
       });

@@ -29,6 +29,7 @@ const projection = createCatalogProjection({
   log: logger,
   snapshots,
   overlapMs: config().CATALOG_SNAPSHOT_OVERLAP_SECONDS * 1000,
+  serveWithinMs: config().CATALOG_SNAPSHOT_SERVE_WITHIN_SECONDS * 1000,
   writeAfterMs: config().CATALOG_SNAPSHOT_WRITE_AFTER_SECONDS * 1000,
   onChange: (ids) => void readCache().delete(ids.map(productCacheKey)),
 });

@@ -10,7 +10,10 @@ const BULK_CHANGES = 1000;
 
 /** The catalog as this instance sees it. */
 export interface CatalogProjection {
-  /** The current search index; the first call waits for the initial load. */
+  /**
+   * The current search index. The first call waits for the initial load: until the listeners are live, or, from a
+   * snapshot at most `serveWithinMs` old, only until that snapshot is restored (the listeners catch up behind it).
+   */
   index(): Promise<SearchIndex>;
   /** Resolves once the listeners are live, so changes are being followed (starting them if needed). */
   ready(): Promise<void>;
@@ -39,6 +42,8 @@ export function createCatalogProjection(deps: {
   snapshots: SnapshotStore | null;
   /** How far before the snapshot's `asOf` to start following changes (writers whose clocks run behind). */
   overlapMs: number;
+  /** Answer from a restored snapshot at most this old (by its `asOf`) before the listeners are live; 0 never does. */
+  serveWithinMs?: number;
   /** Store a snapshot this long after the first change heard since the last one; 0 never stores. */
   writeAfterMs: number;
   onChange?: (productIds: string[]) => void;
@@ -50,6 +55,9 @@ export function createCatalogProjection(deps: {
   const pending = new Set<Promise<void>>();
   const readTimes = { products: null as Timestamp | null, stock: null as Timestamp | null };
   let loaded: Promise<void> | null = null;
+  /** While the listeners catch up: the `asOf` of the snapshot the index was restored from, and a wait for it. */
+  let restored: { asOf: Timestamp; done: Promise<void>; resolve: () => void } | null = null;
+  let live = false;
   let stop: (() => void)[] = [];
   let writeTimer: NodeJS.Timeout | null = null;
 
@@ -91,7 +99,12 @@ export function createCatalogProjection(deps: {
       : null;
     const snapshotRead = performance.now();
     index = snapshot ? restoreIndex(snapshot.items, snapshot.index) : buildIndex([]);
-    const restored = performance.now();
+    const restoredAt = performance.now();
+    if (snapshot && restored) {
+      restored.asOf = snapshot.asOf;
+      restored.resolve();
+      if (servable()) deps.log().info({ products: index.size, snapshotAgeMs: Date.now() - snapshot.asOf.toMillis() }, 'searching the snapshot while the listeners catch up');
+    }
     stock.clear();
     const since = snapshot ? Timestamp.fromMillis(snapshot.asOf.toMillis() - deps.overlapMs) : null;
     const followed = (collection: string): Query => (since ? fs.collection(collection).where('updatedAt', '>=', since) : fs.collection(collection));
@@ -104,6 +117,7 @@ export function createCatalogProjection(deps: {
         stop.forEach((unsubscribe) => unsubscribe());
         stop = [];
         loaded = null;
+        live = false;
         reject(err);
       };
       const heard = (changes: DocumentChange[]) => {
@@ -154,6 +168,8 @@ export function createCatalogProjection(deps: {
         }, fail),
       );
     });
+    live = true;
+    restored = null;
     const now = performance.now();
     deps.log().info(
       {
@@ -162,18 +178,35 @@ export function createCatalogProjection(deps: {
         snapshotAsOf: snapshot?.asOf.toDate().toISOString(),
         ms: Math.round(now - started),
         // Where the time went: reading the snapshot, restoring the index from it, the listeners' first answers.
-        phasesMs: { snapshot: Math.round(snapshotRead - started), restore: Math.round(restored - snapshotRead), follow: Math.round(now - restored) },
+        phasesMs: { snapshot: Math.round(snapshotRead - started), restore: Math.round(restoredAt - snapshotRead), follow: Math.round(now - restoredAt) },
+        snapshotAgeMs: snapshot ? Date.now() - snapshot.asOf.toMillis() : undefined,
       },
       'catalog loaded',
     );
     if (!snapshot) scheduleWrite();
   }
 
-  const ready = () => (loaded ??= listen());
+  const serveWithinMs = deps.serveWithinMs ?? 0;
+  /** A fresh-enough snapshot is restored: searches may use it while the listeners catch up. */
+  const servable = () => restored !== null && restored.asOf.toMillis() > 0 && Date.now() - restored.asOf.toMillis() <= serveWithinMs;
+  const ready = () => {
+    if (!loaded) {
+      if (deps.snapshots && serveWithinMs > 0) {
+        let resolve!: () => void;
+        const done = new Promise<void>((r) => (resolve = r));
+        restored = { asOf: new Timestamp(0, 0), done, resolve };
+      }
+      loaded = listen();
+    }
+    return loaded;
+  };
   return {
     ready,
     async index() {
-      await ready();
+      const loading = ready();
+      if (live) return index;
+      if (restored) await Promise.race([loading, restored.done]);
+      if (!live && !servable()) await loading;
       return index;
     },
     writeSnapshot,

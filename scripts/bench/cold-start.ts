@@ -48,9 +48,9 @@ export interface ColdStartResult {
   variants: { label: string; functions: Record<FunctionName, ColdStartStats> }[];
   /** What each function's first request was. */
   requests: Record<FunctionName, string>;
-  /** Size of each function's bundle of the first variant (its `index.js`), and of the floor's, in MB. */
-  bundleMB: Record<FunctionName, number>;
-  floorBundleMB: number;
+  /** Size of each function's bundle of the first variant (its `index.js`), and of the floor's, in bytes. */
+  bundleBytes: Record<FunctionName, number>;
+  floorBundleBytes: number;
   /** Cold starts whose answer did not count and were tried again on another fresh copy. */
   retried: string[];
 }
@@ -64,7 +64,8 @@ interface ColdStartSample {
   listeningMs: number;
 }
 
-const megabytes = (file: string) => Math.round(statSync(file).size / 1e4) / 100;
+const sizeOf = (file: string) => statSync(file).size;
+const sized = (bytes: number) => (bytes < 1e5 ? `${Math.round(bytes / 1e3)} kB` : `${(bytes / 1e6).toFixed(1)} MB`);
 
 const stats = (samples: ColdStartSample[]): ColdStartStats => ({
   medianMs: Math.round(percentile(samples.map((s) => s.ms), 50)),
@@ -366,8 +367,8 @@ export async function benchColdStarts(options: ColdStartOptions): Promise<ColdSt
       functions: Object.fromEntries(functionNames.map((fn) => [fn, stats(samples[v]![fn])])) as Record<FunctionName, ColdStartStats>,
     })),
     requests,
-    bundleMB: Object.fromEntries(functionNames.map((fn) => [fn, megabytes(options.variants[0]!.entry(fn))])) as Record<FunctionName, number>,
-    floorBundleMB: megabytes(floorSource),
+    bundleBytes: Object.fromEntries(functionNames.map((fn) => [fn, sizeOf(options.variants[0]!.entry(fn))])) as Record<FunctionName, number>,
+    floorBundleBytes: sizeOf(floorSource),
     retried,
   };
 }
@@ -379,7 +380,7 @@ export function coldStartMarkdown(result: ColdStartResult): string {
   const split = (s: ColdStartStats) => `${s.listeningMedianMs} + ${s.medianMs - s.listeningMedianMs} ms`;
   const [target] = result.variants;
   const within = target ? functionNames.filter((fn) => target.functions[fn].medianMs <= COLD_START_TARGET_RATIO * floor) : [];
-  return `## Cold starts
+  return `## 2. Cold starts
 
 Measured on ${result.measuredAt.slice(0, 10)} (Node ${result.node}), ${result.runs} runs. A fresh copy of each built function is
 started beside the running local stack, with the environment the stack gives that function, and sent one real
@@ -408,10 +409,12 @@ loading is Node and the functions framework alone.
 
 | function | first request | bundle | ${result.variants.map((v) => v.label).join(' | ')} | loading + first request (median) |
 |---|---|---:|${result.variants.map(() => '---:').join('|')}|---:|
-| *floor* | GET / | ${result.floorBundleMB} MB | ${result.variants.map(() => `${result.floor.medianMs} / ${result.floor.maxMs} ms`).join(' | ')} | ${split(result.floor)} |
-${functionNames.map((fn) => `| \`${fn}\` | ${result.requests[fn] ?? '—'} | ${result.bundleMB[fn]} MB | ${result.variants.map((v) => cell(v.functions[fn])).join(' | ')} | ${target ? split(target.functions[fn]) : '—'} |`).join('\n')}
+| *floor* | GET / | ${sized(result.floorBundleBytes)} | ${result.variants.map(() => `${result.floor.medianMs} / ${result.floor.maxMs} ms`).join(' | ')} | ${split(result.floor)} |
+${functionNames.map((fn) => `| \`${fn}\` | ${result.requests[fn] ?? '—'} | ${sized(result.bundleBytes[fn])} | ${result.variants.map((v) => cell(v.functions[fn])).join(' | ')} | ${target ? split(target.functions[fn]) : '—'} |`).join('\n')}
 
 ${result.retried.length > 0 ? `Tried again on another fresh copy (the answer did not count): ${result.retried.length}.\n\n` : ''}${target ? `Within ${COLD_START_TARGET_RATIO}× the floor (${target.label}): ${within.length} of ${functionNames.length} functions${within.length > 0 ? ` (${within.map((fn) => `\`${fn}\``).join(', ')})` : ''}.` : ''}
+Where the loading time goes, what each change saved, and why the target is not met:
+[docs/design/cold-starts.md](design/cold-starts.md).
 `;
 }
 
@@ -422,9 +425,20 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   const { PubSub } = await import('@google-cloud/pubsub');
   const { builtEntry } = await import('../build.ts');
   const { startStack } = await import('../stack/stack.ts');
-  const { values } = parseArgs({ options: { runs: { type: 'string', default: '7' }, compare: { type: 'string', multiple: true, default: [] } } });
+  const { bundleAll } = await import('../build.ts');
+  const { values } = parseArgs({ options: { runs: { type: 'string', default: '7' }, compare: { type: 'string', multiple: true, default: [] }, variants: { type: 'string', default: '' } } });
+  // --variants packages-external,minified: this build's sources bundled with every package left to node_modules (as
+  // before bundling), or minified, into .data/bench/variants/<label>, measured in the same runs.
+  const built: ColdStartVariant[] = [];
+  for (const label of values.variants.split(',').filter(Boolean)) {
+    if (!['packages-external', 'minified'].includes(label)) throw new Error(`--variants ${label}: the variants are packages-external and minified`);
+    const outdir = resolve(root, '.data/bench/variants', label);
+    await bundleAll(Object.fromEntries(functionNames.map((fn) => [fn, resolve(root, 'functions', fn, 'index.ts')])), { outdir, packagesExternal: label === 'packages-external', minify: label === 'minified' });
+    built.push({ label, entry: (fn: FunctionName) => resolve(outdir, fn, 'index.js') });
+  }
   const variants: ColdStartVariant[] = [
     { label: 'this build', entry: builtEntry },
+    ...built,
     // --compare label=dir: bundles built elsewhere (dir/<function>/index.js), measured in the same runs.
     ...values.compare.map((spec) => {
       const [label, dir] = spec.split('=') as [string, string];
