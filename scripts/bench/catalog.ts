@@ -297,7 +297,7 @@ The stack's catalog-api starts from that snapshot and, like every copy below, fo
 its time (\`CATALOG_SNAPSHOT_OVERLAP_SECONDS=1\`; 300 s in production): the seed wrote every product seconds before the
 snapshot, and with the full overlap each instance would follow the whole catalog, which the emulator sends a listener
 again whole on every change (2.2–3.4 s of the listener's CPU per change at 100,000 products, measured with one
-listener and one write; Firestore sends the change alone). An instance in production follows what changed since its
+listener and one write by \`scripts/bench/emulator-listeners.ts\`; Firestore sends the change alone). An instance in production follows what changed since its
 snapshot.
 
 Search through the API (gateway → catalog-api, served from the instance's in-memory index, page of 20, every answer
@@ -314,7 +314,8 @@ ${rows.join('\n')}
 - First search after a product change (the index follows the change in place): p50 **${result.change.firstP50Ms} ms**
   against **${result.change.steadyP50Ms} ms** for the same search again: **${result.change.ratio}×** (target ≤ 2×).
 - A fresh catalog-api process started beside the stack (\`dist/functions/catalog-api\`, spawn → first complete search
-  answered; memory after one search of each shape; targets ≤ 2 s and ≤ 512 MiB). Loading, from the copy's own log:
+  answered; memory once its listeners are live and it has answered a search of each shape; targets ≤ 2 s and ≤ 512 MiB).
+  Loading, from the copy's own log:
   reading the snapshot (download and decode), restoring the index from it, and the two listeners' first answers
   (products and stock changed since the snapshot; the emulator scans the collection for them). From a snapshot at
   most \`CATALOG_SNAPSHOT_SERVE_WITHIN_SECONDS\` (300 s) old, searches are answered once the index is restored, while

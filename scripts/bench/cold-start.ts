@@ -65,7 +65,7 @@ interface ColdStartSample {
 }
 
 const sizeOf = (file: string) => statSync(file).size;
-const sized = (bytes: number) => (bytes < 1e5 ? `${Math.round(bytes / 1e3)} kB` : `${(bytes / 1e6).toFixed(1)} MB`);
+const sized = (bytes: number) => (bytes < 1e3 ? `${bytes} B` : bytes < 1e5 ? `${Math.round(bytes / 1e3)} kB` : `${(bytes / 1e6).toFixed(1)} MB`);
 
 const stats = (samples: ColdStartSample[]): ColdStartStats => ({
   medianMs: Math.round(percentile(samples.map((s) => s.ms), 50)),
