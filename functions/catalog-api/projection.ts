@@ -55,8 +55,8 @@ export function createCatalogProjection(deps: {
   const pending = new Set<Promise<void>>();
   const readTimes = { products: null as Timestamp | null, stock: null as Timestamp | null };
   let loaded: Promise<void> | null = null;
-  /** While the listeners catch up: the `asOf` of the snapshot the index was restored from, and a wait for it. */
-  let restored: { asOf: Timestamp; done: Promise<void>; resolve: () => void } | null = null;
+  /** While the listeners catch up: a wait for the snapshot's restore, and its `asOf` once restored. */
+  let restored: { asOf: Timestamp | null; done: Promise<void>; resolve: () => void } | null = null;
   let live = false;
   let stop: (() => void)[] = [];
   let writeTimer: NodeJS.Timeout | null = null;
@@ -100,10 +100,12 @@ export function createCatalogProjection(deps: {
     const snapshotRead = performance.now();
     index = snapshot ? restoreIndex(snapshot.items, snapshot.index) : buildIndex([]);
     const restoredAt = performance.now();
+    // How old the snapshot was when the index was restored from it.
+    const snapshotAgeMs = snapshot ? Date.now() - snapshot.asOf.toMillis() : undefined;
     if (snapshot && restored) {
       restored.asOf = snapshot.asOf;
       restored.resolve();
-      if (servable()) deps.log().info({ products: index.size, snapshotAgeMs: Date.now() - snapshot.asOf.toMillis() }, 'searching the snapshot while the listeners catch up');
+      if (servable()) deps.log().info({ products: index.size, snapshotAgeMs }, 'searching the snapshot while the listeners catch up');
     }
     stock.clear();
     const since = snapshot ? Timestamp.fromMillis(snapshot.asOf.toMillis() - deps.overlapMs) : null;
@@ -179,7 +181,7 @@ export function createCatalogProjection(deps: {
         ms: Math.round(now - started),
         // Where the time went: reading the snapshot, restoring the index from it, the listeners' first answers.
         phasesMs: { snapshot: Math.round(snapshotRead - started), restore: Math.round(restoredAt - snapshotRead), follow: Math.round(now - restoredAt) },
-        snapshotAgeMs: snapshot ? Date.now() - snapshot.asOf.toMillis() : undefined,
+        snapshotAgeMs,
       },
       'catalog loaded',
     );
@@ -188,13 +190,13 @@ export function createCatalogProjection(deps: {
 
   const serveWithinMs = deps.serveWithinMs ?? 0;
   /** A fresh-enough snapshot is restored: searches may use it while the listeners catch up. */
-  const servable = () => restored !== null && restored.asOf.toMillis() > 0 && Date.now() - restored.asOf.toMillis() <= serveWithinMs;
+  const servable = () => !!restored?.asOf && Date.now() - restored.asOf.toMillis() <= serveWithinMs;
   const ready = () => {
     if (!loaded) {
       if (deps.snapshots && serveWithinMs > 0) {
         let resolve!: () => void;
         const done = new Promise<void>((r) => (resolve = r));
-        restored = { asOf: new Timestamp(0, 0), done, resolve };
+        restored = { asOf: null, done, resolve };
       }
       loaded = listen();
     }

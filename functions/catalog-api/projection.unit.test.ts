@@ -1,23 +1,12 @@
 import { Timestamp, type Firestore } from '@google-cloud/firestore';
 import { describe, expect, it } from 'vitest';
 import type { CatalogItem, CatalogSnapshot } from '../lib/catalog-snapshot.ts';
+import { searchItem } from '../../test/support/search-items.ts';
 import { createLogger } from '../lib/logger.ts';
 import { createCatalogProjection } from './projection.ts';
 import { search } from './search.ts';
 
-const item = (id: string, name: string): CatalogItem => ({
-  id,
-  name,
-  description: '',
-  brand: 'Acme',
-  category: 'boots',
-  categories: ['shoes', 'boots'],
-  price: { amount: 5000, currency: 'EUR' },
-  attributes: {},
-  images: [],
-  createdAt: '2026-01-01T00:00:00.000Z',
-  available: 3,
-});
+const item = (id: string, name: string): CatalogItem => searchItem(id, { name, category: 'boots', categories: ['shoes', 'boots'], available: 3 });
 
 /** A Firestore whose listeners answer only when the test says so (the emulator's scans, a slow start). */
 function heldFirestore() {

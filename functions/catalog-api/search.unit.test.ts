@@ -2,22 +2,10 @@ import { Timestamp } from '@google-cloud/firestore';
 import { describe, expect, it } from 'vitest';
 import { demoCatalog } from '../../scripts/seed/catalog.ts';
 import { decodeSnapshot, encodeSnapshot } from '../lib/catalog-snapshot.ts';
-import { buildIndex, restoreIndex, search, words, type SearchItem, type SearchQuery } from './search.ts';
+import { searchItem } from '../../test/support/search-items.ts';
+import { buildIndex, restoreIndex, search, words, type SearchQuery } from './search.ts';
 
-const item = (id: string, over: Partial<SearchItem>): SearchItem => ({
-  id,
-  name: 'Thing',
-  description: '',
-  brand: 'Acme',
-  category: 'sneakers',
-  categories: ['shoes', 'sneakers'],
-  price: { amount: 5000, currency: 'EUR' },
-  attributes: {},
-  images: [],
-  createdAt: '2026-01-01T00:00:00.000Z',
-  available: 10,
-  ...over,
-});
+const item = searchItem;
 
 const catalog = buildIndex([
   item('a', { name: 'Urban Sneakers', brand: 'Acme', price: { amount: 7999, currency: 'EUR' }, attributes: { colour: ['black'], size: ['42', '43'] }, createdAt: '2026-01-03T00:00:00.000Z' }),

@@ -6,7 +6,7 @@ import { httpOk, startService, waitFor, type Service, type ServiceExit } from '.
 
 /**
  * JVM options for the emulators: a small serial-GC heap instead of a quarter of the machine's memory, so the whole
- * local stack stays well under 2 GB. EMULATOR_JAVA_OPTS overrides it.
+ * local stack stays well under 2 GB; 4 GB for a large catalog. EMULATOR_JAVA_OPTS overrides both.
  */
 const emulatorEnv = (large = false): NodeJS.ProcessEnv => ({
   ...process.env,
