@@ -3,10 +3,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { TestProject } from 'vitest/node';
-import { functionNames, type FunctionName } from '../../schemas/index.ts';
 import { dropDatabase, reachable } from '../../scripts/stack/postgres.ts';
 import { freePort, listening } from '../../scripts/stack/process.ts';
-import { startStack, type Stack, type StackPorts } from '../../scripts/stack/stack.ts';
+import { freeStackPorts, startStack, type Stack, type StackPorts } from '../../scripts/stack/stack.ts';
 import type { StackInfo } from './stack-info.ts';
 
 const LOCAL_POSTGRES = 'postgres://postgres@127.0.0.1:5432/postgres';
@@ -21,22 +20,8 @@ interface Shared {
 const key = Symbol.for('saga-commerce.test-stack');
 const shared = globalThis as unknown as { [key]?: Shared };
 
-async function ports(): Promise<StackPorts> {
-  const free = async () => freePort();
-  return {
-    gateway: await free(),
-    pubsub: await free(),
-    firestore: await free(),
-    smtp: await free(),
-    mailWeb: await free(),
-    payment: await free(),
-    sms: await free(),
-    storage: await free(),
-    postgres: await free(),
-    faults: await free(),
-    functions: Object.fromEntries(await Promise.all(functionNames.map(async (fn) => [fn, await free()]))) as Record<FunctionName, number>,
-  };
-}
+/** The stack's ports, and one for the fault proxies' control API, which the fault tests drive. */
+const ports = async (): Promise<StackPorts> => ({ ...(await freeStackPorts()), faults: await freePort() });
 
 async function start(state: Shared): Promise<StackInfo> {
   const dataDir = mkdtempSync(join(tmpdir(), 'saga-test-'));
