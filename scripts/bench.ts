@@ -1,5 +1,5 @@
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { cpus, tmpdir } from 'node:os';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { PubSub } from '@google-cloud/pubsub';
@@ -15,7 +15,8 @@ import { benchIntake, intakeMarkdown, type IntakeBench } from './bench/intake.ts
 import { BASELINE_HOPS, baselineStore, benchSaga, sagaMarkdown, sameWorkEntry, startBaseline, type SagaBench } from './bench/saga.ts';
 import { loadOrCreateIssuerKey, signIdToken } from './stack/dev-issuer.ts';
 import { freePort, listening, type Service } from './stack/process.ts';
-import { freeStackPorts, startFunctionProcess, startStack } from './stack/stack.ts';
+import { startFunctionProcess, startStack } from './stack/stack.ts';
+import { benchStackPlace } from './bench/stack-place.ts';
 import { builtEntry, bundle, stopBundler } from './build.ts';
 import { benchColdStarts, coldStartMarkdown } from './bench/cold-start.ts';
 import { catalogOnItsOwnStack } from './bench/catalog-run.ts';
@@ -41,12 +42,8 @@ for (const fn of profiled) {
 const benchStarted = performance.now();
 const progress = (text: string) => process.stdout.write(`  [${Math.round((performance.now() - benchStarted) / 1000)} s] ${text}\n`);
 
-const dataDir = mkdtempSync(join(tmpdir(), 'saga-bench-'));
-const logDir = resolve(root, '.data/bench/logs');
-rmSync(logDir, { recursive: true, force: true });
-mkdirSync(logDir, { recursive: true });
+const { dataDir, logDir, ports } = await benchStackPlace('bench', 'logs');
 const project = 'saga-commerce-bench';
-const ports = await freeStackPorts();
 console.log(`Benchmark${quick ? ' (--quick: fewer samples, same tables)' : ''}: starting the local stack (embedded PostgreSQL, log level warn)…`);
 const stack = await startStack({
   // Only the saga's products: the catalog section seeds its thousands into a stack of its own, after this one stops.

@@ -4,13 +4,13 @@
  * `npx tsx scripts/bench/catalog-run.ts` runs it alone, with BENCH_PRODUCTS (default 100,000). The stack seeds the
  * catalog (without images) and stores its snapshot before the functions start, as a deployment would.
  */
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { createFirestore } from '../../functions/lib/firestore.ts';
 import { listening } from '../stack/process.ts';
-import { freeStackPorts, startStack } from '../stack/stack.ts';
+import { startStack } from '../stack/stack.ts';
+import { benchStackPlace } from './stack-place.ts';
 import { benchCatalog, catalogMarkdown } from './catalog.ts';
 
 const root = resolve(import.meta.dirname, '../..');
@@ -18,12 +18,8 @@ const root = resolve(import.meta.dirname, '../..');
 /** Seeds `products` into a stack of its own, measures the catalog on it, stops it; resolves to the result and its markdown. */
 export async function catalogOnItsOwnStack(options: { products: number; samples?: number; progress: (text: string) => void }) {
   const { products, progress } = options;
-  const dataDir = mkdtempSync(join(tmpdir(), 'saga-bench-catalog-'));
-  const logDir = resolve(root, '.data/bench/catalog-logs');
-  rmSync(logDir, { recursive: true, force: true });
-  mkdirSync(logDir, { recursive: true });
+  const { dataDir, logDir, ports } = await benchStackPlace('bench-catalog', 'catalog-logs');
   const project = 'saga-commerce-bench-catalog';
-  const ports = await freeStackPorts();
   let seededSeconds = 0;
   const stack = await startStack({
     ports, project, dataDir, logDir, databaseName: 'saga', seedProducts: products, seedImages: false, logLevel: 'warn', faultProxies: false,

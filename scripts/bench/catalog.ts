@@ -84,6 +84,16 @@ const SHAPES: { shape: string; path: string; raw: ((products: Query) => Query) |
   { shape: 'whole catalog, newest first', path: '/v1/products?sort=newest', raw: (p) => p.orderBy('createdAt', 'desc') },
 ];
 
+/** The `total` a search answers, or -1 when it does not answer 200 (its body is read either way). */
+async function searchTotal(url: string): Promise<number> {
+  const response = await fetch(url).catch(() => null);
+  if (!response?.ok) {
+    await response?.arrayBuffer();
+    return -1;
+  }
+  return ((await response.json()) as { total: number }).total;
+}
+
 /**
  * Starts a fresh copy of the built catalog-api beside the running stack and times spawn → first complete search; with
  * `fromSnapshot: false` it is pointed at a bucket without a snapshot, so it reads every product as before.
@@ -98,26 +108,24 @@ async function coldStart(options: { env: Record<string, string>; logDir: string;
     LOG_LEVEL: 'info',
     ...(options.fromSnapshot ? {} : { CATALOG_SNAPSHOT_BUCKET: `${options.env.CATALOG_SNAPSHOT_BUCKET}-none` }),
   };
-  mkdirSync(join(options.logDir, `cold-start-${label}`), { recursive: true });
-  const loadsBefore = loadedLines(join(options.logDir, `cold-start-${label}`, 'catalog-api.log')).length;
+  const logDir = join(options.logDir, `cold-start-${label}`);
+  const logFile = join(logDir, 'catalog-api.log');
+  mkdirSync(logDir, { recursive: true });
+  const loadsBefore = loadedLines(logFile).length;
   const started = performance.now();
   const service = await startFunctionProcess({
-    name: 'catalog-api', source: builtEntry('catalog-api'), signature: 'http', port, env,
-    logDir: join(options.logDir, `cold-start-${label}`), pidDir: join(options.runDir, `cold-start-${label}`),
+    name: 'catalog-api', source: builtEntry('catalog-api'), signature: 'http', port, env, logDir, pidDir: join(options.runDir, `cold-start-${label}`),
   });
   try {
     const listeningMs = performance.now() - started;
     const url = `http://127.0.0.1:${port}/v1/products?category=shoes&sort=name&limit=20`;
     let firstSearchMs: number | null = null;
     while (firstSearchMs === null && performance.now() - started < options.timeoutMs) {
-      const response = await fetch(url).catch(() => null);
-      const body = response?.ok ? ((await response.json()) as { total: number }) : (await response?.arrayBuffer(), null);
-      if (body && body.total > 0) firstSearchMs = performance.now() - started;
+      if ((await searchTotal(url)) > 0) firstSearchMs = performance.now() - started;
       else await sleep(20);
     }
     // Memory once its listeners are live (a copy searching its snapshot is still catching up) and it has answered
     // searches of every kind, not just the first.
-    const logFile = join(options.logDir, `cold-start-${label}`, 'catalog-api.log');
     const catchingUpUntil = performance.now() + 90_000;
     while (loadPhases(logFile, loadsBefore).phasesMs === null && performance.now() < catchingUpUntil) await sleep(100);
     for (const { path } of SHAPES) await fetch(`http://127.0.0.1:${port}${path}&limit=20`).then((r) => r.arrayBuffer()).catch(() => undefined);
@@ -184,22 +192,13 @@ export async function benchCatalog(options: {
     snapshot = { products: Number((metadata.metadata as Record<string, string>).items), megabytes: round(Number(metadata.size) / 1048576), writeSeconds: null };
   }
   progress(`snapshot of ${snapshot.products} products: ${snapshot.megabytes} MB${snapshot.writeSeconds === null ? '' : ` in ${snapshot.writeSeconds} s`}`);
-  // Right after the seed the emulator is still streaming the new products to the listeners: wait until search has them all.
+  // An instance searches its snapshot (or, without one, nothing) while its listeners catch up: a change made now shows
+  // once they are live and the index holds the whole catalog, and the shapes are measured from then on.
   const until = Date.now() + 600_000;
-  const demoTotal = async () => {
-    const response = await fetch(`${api}/v1/products?q=demo&limit=1`).catch(() => null);
-    return response?.ok ? ((await response.json()) as { total: number }).total : -1;
-  };
-  while ((await demoTotal()) < options.products) {
-    if (Date.now() > until) throw new Error('search did not have the whole catalog within 10 minutes of the seed; see .data/bench/logs/catalog-api.log');
-    await sleep(500);
-  }
-  // An instance searches its snapshot while its listeners catch up: a change made now shows once they are live, and
-  // the shapes are measured from then on.
   const marker = `zqlive${Date.now().toString(36)}`;
   const markerProduct = catalog[Math.floor(options.products / 2)]!;
   await fs.collection(collections.products).doc(markerProduct.id).update({ name: `${markerProduct.doc.name} ${marker}`, updatedAt: updatedAtCommit() });
-  while (((await fetch(`${api}/v1/products?q=${marker}&limit=1`).then((r) => (r.ok ? r.json() : { total: 0 })).catch(() => ({ total: 0 }))) as { total: number }).total === 0) {
+  while ((await searchTotal(`${api}/v1/products?q=${marker}&limit=1`)) <= 0) {
     if (Date.now() > until) throw new Error('the catalog-api listeners did not catch up within 10 minutes of the seed; see .data/bench/logs/catalog-api.log');
     await sleep(200);
   }

@@ -7,7 +7,8 @@ import { functionNames, signatureOf, subscriptions, type FunctionName } from '..
 import { bundle, stopBundler } from '../build.ts';
 import { loadOrCreateIssuerKey, signIdToken } from '../stack/dev-issuer.ts';
 import { freePort, startService } from '../stack/process.ts';
-import { freeStackPorts, functionCommand, type Stack } from '../stack/stack.ts';
+import { functionCommand, type Stack } from '../stack/stack.ts';
+import { benchStackPlace } from './stack-place.ts';
 import { percentile } from './stats.ts';
 
 const root = resolve(import.meta.dirname, '../..');
@@ -420,8 +421,7 @@ Where the loading time goes, what each change saved, and why the target is not m
 
 if (import.meta.url === `file://${process.argv[1]}`) {
   const { parseArgs } = await import('node:util');
-  const { mkdirSync, mkdtempSync, rmSync, writeFileSync } = await import('node:fs');
-  const { tmpdir } = await import('node:os');
+  const { rmSync, writeFileSync } = await import('node:fs');
   const { PubSub } = await import('@google-cloud/pubsub');
   const { builtEntry } = await import('../build.ts');
   const { startStack } = await import('../stack/stack.ts');
@@ -445,12 +445,8 @@ if (import.meta.url === `file://${process.argv[1]}`) {
       return { label, entry: (fn: FunctionName) => resolve(dir, fn, 'index.js') };
     }),
   ];
-  const dataDir = mkdtempSync(join(tmpdir(), 'saga-cold-'));
-  const logDir = resolve(root, '.data/bench/cold-start-logs');
-  rmSync(logDir, { recursive: true, force: true });
-  mkdirSync(logDir, { recursive: true });
+  const { dataDir, logDir, ports } = await benchStackPlace('cold', 'cold-start-logs');
   const project = 'saga-commerce-cold';
-  const ports = await freeStackPorts();
   const stack = await startStack({
     ports, project, dataDir, logDir, databaseName: 'saga', seedProducts: 60, logLevel: 'warn',
     // As npm run bench: quotas stay on but out of reach of the one benchmark customer.

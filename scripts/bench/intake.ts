@@ -1,5 +1,6 @@
 import type { PubSub } from '@google-cloud/pubsub';
 import { cpuPer, percentile, processTree } from './stats.ts';
+import { drive } from './load.ts';
 
 export interface IntakeSide {
   requests: number;
@@ -22,27 +23,16 @@ export interface IntakeBench {
 
 /** Requests/s of `count` POSTs to `url`, `concurrency` at a time, each answered `202`. */
 async function hammer(url: string, tokens: readonly string[], concurrency: number, count: number): Promise<Omit<IntakeSide, 'cpu'>> {
-  const latencies: number[] = [];
-  let failed = 0;
-  let next = 0;
-  const started = performance.now();
-  await Promise.all(
-    Array.from({ length: concurrency }, async () => {
-      while (next < count) {
-        const i = next++;
-        const t = performance.now();
-        const response = await fetch(`${url}/v1/orders`, {
-          method: 'POST',
-          headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${tokens[i % tokens.length]}` },
-          body: JSON.stringify({ items: [{ productId: `p-${String((i % 60) + 1).padStart(5, '0')}`, quantity: 1 }], payment: { method: 'pm_card_visa' }, contact: { email: `intake${i}@example.com` } }),
-        });
-        await response.arrayBuffer();
-        if (response.status === 202) latencies.push(performance.now() - t);
-        else failed++;
-      }
-    }),
-  );
-  const seconds = (performance.now() - started) / 1000;
+  const { latencies, failed, seconds } = await drive(concurrency, count, async (i) => {
+    const t = performance.now();
+    const response = await fetch(`${url}/v1/orders`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${tokens[i % tokens.length]}` },
+      body: JSON.stringify({ items: [{ productId: `p-${String((i % 60) + 1).padStart(5, '0')}`, quantity: 1 }], payment: { method: 'pm_card_visa' }, contact: { email: `intake${i}@example.com` } }),
+    });
+    await response.arrayBuffer();
+    return response.status === 202 ? performance.now() - t : null;
+  });
   if (failed > count / 10) throw new Error(`${url} failed ${failed} of ${count} orders; see .data/bench/logs (is the machine busy with something else?)`);
   return { requests: count, failed, perSecond: Math.round((latencies.length / seconds) * 10) / 10, p50Ms: Math.round(percentile(latencies, 50)), p99Ms: Math.round(percentile(latencies, 99)) };
 }

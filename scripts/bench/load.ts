@@ -11,12 +11,14 @@ export interface Result {
 }
 
 /**
- * Runs `count` operations `concurrency` at a time; each resolves to its own latency in ms. One at a time, each
- * operation starts after a random pause of up to 100 ms: the emulator polls idle push subscriptions every 100 ms, and
- * back-to-back chains would otherwise lock into one phase of that cycle and measure the phase, not the chain.
+ * Runs `count` operations `concurrency` at a time; each resolves to its own latency in ms, or to null when it failed
+ * (not counted in the latencies). One at a time, each operation starts after a random pause of up to 100 ms: the
+ * emulator polls idle push subscriptions every 100 ms, and back-to-back chains would otherwise lock into one phase of
+ * that cycle and measure the phase, not the chain. `seconds` leaves those pauses out.
  */
-export async function load(concurrency: number, count: number, once: (i: number) => Promise<number>): Promise<Result> {
+export async function drive(concurrency: number, count: number, once: (i: number) => Promise<number | null>): Promise<{ latencies: number[]; failed: number; seconds: number }> {
   const latencies: number[] = [];
+  let failed = 0;
   let next = 0;
   let paused = 0;
   const started = performance.now();
@@ -28,11 +30,18 @@ export async function load(concurrency: number, count: number, once: (i: number)
           paused += pause;
           await new Promise((r) => setTimeout(r, pause));
         }
-        latencies.push(await once(next++));
+        const latency = await once(next++);
+        if (latency === null) failed++;
+        else latencies.push(latency);
       }
     }),
   );
-  const seconds = (performance.now() - started - paused) / 1000;
+  return { latencies, failed, seconds: (performance.now() - started - paused) / 1000 };
+}
+
+/** Latency and throughput of `count` operations run by `drive`, each resolving to its latency in ms. */
+export async function load(concurrency: number, count: number, once: (i: number) => Promise<number>): Promise<Result> {
+  const { latencies, seconds } = await drive(concurrency, count, once);
   return {
     concurrency,
     sagas: count,
